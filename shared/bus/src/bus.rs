@@ -39,13 +39,16 @@ impl Bus {
             .retry_on_initial_connect()
             .max_reconnects(None);
         options = match &config.credentials_file {
-            Some(path) => options.credentials_file(path).await.map_err(|e| ConnectError {
-                url: config.url.clone(),
-                source: async_nats::ConnectError::with_source(
-                    async_nats::ConnectErrorKind::Authentication,
-                    e,
-                ),
-            })?,
+            Some(path) => options
+                .credentials_file(path)
+                .await
+                .map_err(|e| ConnectError {
+                    url: config.url.clone(),
+                    source: async_nats::ConnectError::with_source(
+                        async_nats::ConnectErrorKind::Authentication,
+                        e,
+                    ),
+                })?,
             None => options,
         };
         let client = tokio::time::timeout(Duration::from_secs(10), options.connect(&config.url))
@@ -54,7 +57,10 @@ impl Bus {
                 url: config.url.clone(),
                 source: async_nats::ConnectError::new(async_nats::ConnectErrorKind::TimedOut),
             })?
-            .map_err(|source| ConnectError { url: config.url.clone(), source })?;
+            .map_err(|source| ConnectError {
+                url: config.url.clone(),
+                source,
+            })?;
         info!(url = %config.url, namespace = %config.namespace, "connected to nats");
         Ok(Self {
             js: jetstream::new(client.clone()),
@@ -101,7 +107,10 @@ impl Bus {
             self.js
                 .create_or_update_stream(config)
                 .await
-                .map_err(|source| DeclareError::Stream { stream: name.clone(), source })?;
+                .map_err(|source| DeclareError::Stream {
+                    stream: name.clone(),
+                    source,
+                })?;
             debug!(stream = %name, "stream declared");
         }
         Ok(())
@@ -135,10 +144,9 @@ impl Bus {
     /// Publishing the same event id again within the duplicate window stores
     /// nothing new.
     pub async fn publish_envelope(&self, envelope: &Envelope) -> Result<(), PublishError> {
-        let event = envelope
-            .event
-            .as_ref()
-            .ok_or_else(|| PublishError::Empty { event_id: envelope.event_id.clone() })?;
+        let event = envelope.event.as_ref().ok_or_else(|| PublishError::Empty {
+            event_id: envelope.event_id.clone(),
+        })?;
         let subject = self.namespace.subject(Subject::of(event).as_str());
         let mut headers = HeaderMap::new();
         headers.insert("Nats-Msg-Id", envelope.event_id.as_str());
@@ -147,8 +155,14 @@ impl Bus {
             .js
             .publish_with_headers(subject.clone(), headers, payload)
             .await
-            .map_err(|source| PublishError::Send { subject: subject.clone(), source })?;
-        let ack = ack.await.map_err(|source| PublishError::Ack { subject: subject.clone(), source })?;
+            .map_err(|source| PublishError::Send {
+                subject: subject.clone(),
+                source,
+            })?;
+        let ack = ack.await.map_err(|source| PublishError::Ack {
+            subject: subject.clone(),
+            source,
+        })?;
         debug!(
             subject = %subject,
             event_id = %envelope.event_id,

@@ -66,7 +66,9 @@ impl RetryPolicy {
     /// Delay before redelivering a message that has failed `delivered` times.
     pub fn delay_after(&self, delivered: u32) -> Duration {
         let exponent = delivered.saturating_sub(1).min(20);
-        self.base_delay.saturating_mul(1 << exponent).min(self.max_delay)
+        self.base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.max_delay)
     }
 }
 

@@ -73,7 +73,10 @@ impl Bus {
             .jetstream()
             .get_stream(&stream_name)
             .await
-            .map_err(|source| DeclareError::MissingStream { stream: stream_name.clone(), source })?;
+            .map_err(|source| DeclareError::MissingStream {
+                stream: stream_name.clone(),
+                source,
+            })?;
         let config = pull::Config {
             durable_name: Some(spec.durable.clone()),
             filter_subject: spec
@@ -87,9 +90,15 @@ impl Bus {
             max_deliver: -1,
             ..Default::default()
         };
-        let inner = stream.create_consumer(config).await.map_err(|source| {
-            DeclareError::Consumer { stream: stream_name, consumer: spec.durable.clone(), source }
-        })?;
+        let inner =
+            stream
+                .create_consumer(config)
+                .await
+                .map_err(|source| DeclareError::Consumer {
+                    stream: stream_name,
+                    consumer: spec.durable.clone(),
+                    source,
+                })?;
         Ok(Consumer {
             inner,
             spec,
@@ -191,7 +200,10 @@ fn log_panic(consumer: &str, done: Result<(), tokio::task::JoinError>) {
 
 async fn process<H: Handler>(ctx: &Context, handler: &H, message: jetstream::Message) {
     let (delivered, stream_sequence) = match message.info() {
-        Ok(info) => (u32::try_from(info.delivered).unwrap_or(u32::MAX), info.stream_sequence),
+        Ok(info) => (
+            u32::try_from(info.delivered).unwrap_or(u32::MAX),
+            info.stream_sequence,
+        ),
         Err(err) => {
             warn!(consumer = %ctx.durable, error = %err, "message without jetstream metadata");
             return;
@@ -209,7 +221,12 @@ async fn process<H: Handler>(ctx: &Context, handler: &H, message: jetstream::Mes
     let (envelope, contract_subject) = delivery;
     let event_id = envelope.event_id.clone();
     let span = info_span!("event", consumer = %ctx.durable, subject = %contract_subject, event_id);
-    let delivery = Delivery { envelope, subject: contract_subject, delivered, stream_sequence };
+    let delivery = Delivery {
+        envelope,
+        subject: contract_subject,
+        delivered,
+        stream_sequence,
+    };
 
     let outcome = handler.handle(delivery).instrument(span.clone()).await;
     let _enter = span.enter();
@@ -229,7 +246,9 @@ async fn process<H: Handler>(ctx: &Context, handler: &H, message: jetstream::Mes
         }
         Err(failure) => {
             let reason = match &failure {
-                HandlerError::Retry(err) => format!("gave up after {delivered} deliveries: {err:#}"),
+                HandlerError::Retry(err) => {
+                    format!("gave up after {delivered} deliveries: {err:#}")
+                }
                 HandlerError::Reject(err) => format!("rejected: {err:#}"),
             };
             error!(delivered, reason, "event dead-lettered");
@@ -244,8 +263,7 @@ fn decode(
     subject: &str,
     payload: &[u8],
 ) -> Result<(Envelope, Subject), String> {
-    let envelope =
-        Envelope::decode(payload).map_err(|e| format!("undecodable payload: {e}"))?;
+    let envelope = Envelope::decode(payload).map_err(|e| format!("undecodable payload: {e}"))?;
     let event = envelope
         .event
         .as_ref()
@@ -270,17 +288,15 @@ async fn dead_letter(
     delivered: u32,
     reason: &str,
 ) {
-    let stored = deadletter::publish(
-        &ctx.js,
-        &ctx.namespace,
-        subject,
-        &ctx.durable,
+    let letter = deadletter::DeadLetter {
+        original_subject: subject,
+        consumer: &ctx.durable,
         stream_sequence,
-        delivered,
-        reason,
-        message.payload.clone(),
-    )
-    .await;
+        deliveries: delivered,
+        error: reason,
+        payload: message.payload.clone(),
+    };
+    let stored = deadletter::publish(&ctx.js, &ctx.namespace, letter).await;
     let ack = match stored {
         Ok(()) => AckKind::Term,
         Err(err) => {

@@ -20,7 +20,10 @@ pub struct Delivery {
 impl Delivery {
     /// The event inside the envelope.
     pub fn event(&self) -> &Event {
-        self.envelope.event.as_ref().unwrap_or_else(|| unreachable!("checked on decode"))
+        self.envelope
+            .event
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("checked on decode"))
     }
 
     /// The envelope's event id.

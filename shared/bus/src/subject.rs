@@ -21,7 +21,9 @@ impl Namespace {
     pub fn new(prefix: impl Into<String>) -> Self {
         let prefix = prefix.into();
         assert!(
-            prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
             "bus namespace {prefix:?} may only hold letters, digits, '-' and '_'"
         );
         Self(prefix)
@@ -205,7 +207,10 @@ mod tests {
         ];
         for subject in all {
             let prefix = subject.stream().subjects().trim_end_matches('>');
-            assert!(subject.as_str().starts_with(prefix), "{subject} outside {prefix}");
+            assert!(
+                subject.as_str().starts_with(prefix),
+                "{subject} outside {prefix}"
+            );
         }
     }
 
