@@ -7,6 +7,7 @@
 //! [`Service::with_routes`], and calls [`Service::run`], which serves until
 //! shutdown and lets in-flight work finish.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -117,4 +118,25 @@ impl Service {
         info!(service = self.name, clean = finished, "service stopped");
         Ok(())
     }
+}
+
+/// The whole `main` of a service binary: install the TLS provider, parse
+/// `--config`, load config, start telemetry, and run until SIGTERM/SIGINT.
+pub async fn main<S, F, Fut>(name: &'static str, run: F) -> anyhow::Result<()>
+where
+    S: serde::de::DeserializeOwned + Default,
+    F: FnOnce(ServiceConfig<S>, CancellationToken) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    use clap::Parser as _;
+    crate::install_crypto_provider();
+    let args = crate::ServiceArgs::parse();
+    let config: ServiceConfig<S> = crate::load_config(args.config.as_deref())
+        .with_context(|| format!("failed to load the {name} config"))?;
+    let _telemetry = crate::telemetry::init(&config.telemetry, name)?;
+    let result = run(config, crate::shutdown::on_signal()).await;
+    if let Err(err) = &result {
+        tracing::error!(service = name, error = format!("{err:#}"), "service failed");
+    }
+    result
 }
