@@ -1,1 +1,28 @@
-fn main() {}
+//! Load scenarios against real infrastructure on this machine. Each prints
+//! its figures; the README records what they measured.
+
+mod bus;
+
+use clap::{Parser, Subcommand};
+
+/// Tagwarden load scenarios.
+#[derive(Debug, Parser)]
+#[command(name = "tagwarden-loadtest", about)]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Publish N events and consume them through a durable consumer.
+    Bus(bus::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tagwarden_runtime::install_crypto_provider();
+    match Cli::parse().scenario {
+        Scenario::Bus(args) => bus::run(args).await,
+    }
+}
