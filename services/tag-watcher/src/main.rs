@@ -2,5 +2,6 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tagwarden_runtime::service::main(tagwarden_tag_watcher::SERVICE, tagwarden_tag_watcher::run).await
+    tagwarden_runtime::service::main(tagwarden_tag_watcher::SERVICE, tagwarden_tag_watcher::run)
+        .await
 }
