@@ -1,0 +1,1 @@
+//! Test support for integration tests (filled in with the registry client).
