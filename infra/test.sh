@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "==> compose file"
+# No Docker engine runs here; `config` validates the file without one.
+TAGWARDEN_TOKEN=check POSTGRES_PASSWORD=check \
+  docker-compose -f compose/docker-compose.yml config -q
+
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -3,7 +3,8 @@
 # missing: NATS with JetStream on 127.0.0.1:4222, PostgreSQL on
 # 127.0.0.1:5432 with trust authentication for local connections, and the
 # tools that build and serve real test images (docker-registry, umoci,
-# skopeo, mmdebstrap, htpasswd, Go). Safe to run again.
+# skopeo, mmdebstrap, htpasswd, Go) and docker-compose to validate
+# compose/ (no Docker engine is needed for that). Safe to run again.
 set -euo pipefail
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -29,6 +30,7 @@ command -v skopeo >/dev/null || missing+=(skopeo)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
 command -v go >/dev/null || missing+=(golang-go)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   as_root apt-get update -qq
