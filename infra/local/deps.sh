@@ -31,6 +31,11 @@ command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
 command -v go >/dev/null || missing+=(golang-go)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# Reference implementations the version-ordering tests compare against.
+command -v rpm >/dev/null || missing+=(rpm)
+command -v ruby >/dev/null || missing+=(ruby)
+command -v mvn >/dev/null || missing+=(maven)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   as_root apt-get update -qq

@@ -7,4 +7,6 @@
 //! module per scheme, behind a single [`version::VersionScheme`] so the
 //! matcher never needs to know which rules apply.
 
+pub mod analyzer;
+pub mod inventory;
 pub mod version;
