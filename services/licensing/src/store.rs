@@ -1,12 +1,36 @@
-//! The service's own datastore and its schema migrations.
+//! The service's own datastore: one file per aggregate, each with its
+//! sea-orm entity and the few statements the service runs on it.
+//!
+//! - [`images`]: what discovery has seen, fed by its events;
+//! - [`targets`]: targets, live and deleted;
+//! - [`seats`]: the seat ledger and the one pool row that serialises it;
+//! - [`outbox`]: events committed with the change they announce.
 
-use sea_orm_migration::{MigrationTrait, MigratorTrait};
+mod migration;
 
-/// Applies the service's migrations in order at every start.
-pub(crate) struct Migrator;
+pub(crate) mod images;
+pub(crate) mod outbox;
+pub(crate) mod seats;
+pub(crate) mod targets;
 
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        Vec::new()
-    }
+pub(crate) use migration::Migrator;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+/// Begins a transaction that will write.
+///
+/// On SQLite this is `BEGIN IMMEDIATE`: the write lock is taken before the
+/// first read, so a transaction never has to upgrade a read lock, which
+/// SQLite refuses with SQLITE_BUSY (without waiting) whenever another
+/// writer committed in between; waiting for the lock up front obeys the
+/// busy timeout instead. PostgreSQL ignores the mode; callers that must
+/// serialise take a row lock ([`seats::lock_pool`]).
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
