@@ -41,6 +41,9 @@ use std::time::SystemTime;
 
 pub use action::Action;
 pub use config::LifecycleConfig;
+/// The failure text of an attempt given up on for want of an answer, for
+/// the history row that [`Action::RecordTimedOut`] asks for.
+pub(crate) use config::timeout_error;
 pub use input::Input;
 
 use crate::scan::{ChangeReason, ResolvedTag, ScanId, ScanReason, ScanRequest};
