@@ -8,5 +8,6 @@
 //! matcher never needs to know which rules apply.
 
 pub mod analyzer;
+pub mod analyzers;
 pub mod inventory;
 pub mod version;
