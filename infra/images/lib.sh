@@ -137,10 +137,12 @@ snapshot() {
     [ -d "$site" ] && pip_truth "$site" "$dir"
   done
   [ -f "$rootfs/app/package.json" ] && npm_truth "$rootfs/app" "$dir/npm.json"
-  if [ -n "${GO_BINARIES:-}" ]; then
-    # shellcheck disable=SC2086 # a list of image paths
-    go_truth "$rootfs" "$dir/go.txt" $GO_BINARIES
-  fi
+  # GO_BINARIES: image paths of Go binaries (those present so far).
+  local bin present=()
+  for bin in ${GO_BINARIES:-}; do
+    [ -f "$rootfs/$bin" ] && present+=("$bin")
+  done
+  [ ${#present[@]} -gt 0 ] && go_truth "$rootfs" "$dir/go.txt" "${present[@]}"
   return 0
 }
 
