@@ -1,0 +1,166 @@
+//! The test support itself, against the real tools: a registry comes up
+//! and goes away, images built with umoci push with skopeo in every
+//! format, and an index with an attestation entry pushes whole.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tagwarden_testkit::{ImageBuilder, LocalRegistry, OciImage, PushFormat, RegistryOptions};
+
+fn manifest(registry: &LocalRegistry, repo: &str, tag: &str) -> (String, serde_json::Value) {
+    let accept = "application/vnd.oci.image.index.v1+json, \
+                  application/vnd.oci.image.manifest.v1+json, \
+                  application/vnd.docker.distribution.manifest.v2+json";
+    let r = registry.request(
+        "GET",
+        &format!("/v2/{repo}/manifests/{tag}"),
+        &[("Accept", accept.to_owned())],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let content_type = r.header("content-type").unwrap().to_owned();
+    (content_type, serde_json::from_slice(&r.body).unwrap())
+}
+
+#[test]
+fn registry_answers_and_stops_on_drop() {
+    let registry = LocalRegistry::start();
+    let host = registry.host().to_owned();
+    assert!(host.starts_with("127.0.0.1:"));
+    assert_eq!(registry.request("GET", "/v2/", &[], &[]).status, 200);
+    drop(registry);
+    assert!(
+        std::net::TcpStream::connect(&host).is_err(),
+        "still listening on {host}"
+    );
+}
+
+#[test]
+fn images_push_in_oci_and_docker_formats_with_layers_and_whiteouts() {
+    let registry = LocalRegistry::start();
+    let image = ImageBuilder::new()
+        .file("etc/os-release", "ID=test\n")
+        .file("gone.txt", "soon deleted")
+        .layer()
+        .remove("gone.txt")
+        .symlink("link", "etc/os-release")
+        .build();
+    image.push(&registry, "kit/app:oci");
+    image.push_as(&registry, "kit/app:v2s2", PushFormat::DockerV2S2);
+
+    let layout_manifest: serde_json::Value =
+        serde_json::from_slice(&image.blob(&image.digest())).unwrap();
+    let top = layout_manifest["layers"][1]["digest"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("top.tar.gz"), image.blob(top)).unwrap();
+    let listing = std::process::Command::new("tar")
+        .arg("-tzf")
+        .arg(dir.path().join("top.tar.gz"))
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.lines().any(|l| l.ends_with(".wh.gone.txt")),
+        "{listing}"
+    );
+
+    let (ct, oci) = manifest(&registry, "kit/app", "oci");
+    assert_eq!(ct, "application/vnd.oci.image.manifest.v1+json");
+    assert_eq!(oci["layers"].as_array().unwrap().len(), 2);
+    let pushed = registry.request(
+        "HEAD",
+        "/v2/kit/app/manifests/oci",
+        &[("Accept", ct.clone())],
+        &[],
+    );
+    assert_eq!(
+        pushed.header("docker-content-digest"),
+        Some(image.digest().as_str())
+    );
+
+    let (ct, _) = manifest(&registry, "kit/app", "v2s2");
+    assert_eq!(ct, "application/vnd.docker.distribution.manifest.v2+json");
+}
+
+#[test]
+fn basic_auth_registries_refuse_strangers_and_accept_pushes_with_credentials() {
+    let registry = LocalRegistry::start_with_basic_auth("ci", "s3cret");
+    assert_eq!(registry.anonymous_request("GET", "/v2/").status, 401);
+    assert_eq!(registry.request("GET", "/v2/", &[], &[]).status, 200);
+    ImageBuilder::new()
+        .file("a", "b")
+        .build()
+        .push(&registry, "private/app:v1");
+    let (_, m) = manifest(&registry, "private/app", "v1");
+    assert_eq!(m["schemaVersion"], 2);
+}
+
+#[test]
+fn schema1_pushes_when_the_registry_accepts_it() {
+    let options = RegistryOptions {
+        accept_schema1: true,
+        ..RegistryOptions::default()
+    };
+    let registry = LocalRegistry::start_with(options);
+    ImageBuilder::new().file("a", "b").build().push_as(
+        &registry,
+        "old/app:v1",
+        PushFormat::DockerV2S1,
+    );
+    let r = registry.request("GET", "/v2/old/app/manifests/v1", &[], &[]);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/vnd.docker.distribution.manifest.v1+prettyjws")
+    );
+}
+
+#[test]
+fn an_index_with_an_attestation_pushes_whole() {
+    let registry = LocalRegistry::start();
+    let amd = ImageBuilder::new()
+        .file("arch", "amd64")
+        .platform("linux", "amd64")
+        .build();
+    let arm = ImageBuilder::new()
+        .file("arch", "arm64")
+        .platform("linux", "arm64")
+        .build();
+    let index = OciImage::index(&[(&amd, "linux/amd64"), (&arm, "linux/arm64/v8")], true);
+    index.push(&registry, "multi/app:v1");
+
+    let (ct, m) = manifest(&registry, "multi/app", "v1");
+    assert_eq!(ct, "application/vnd.oci.image.index.v1+json");
+    let entries = m["manifests"].as_array().unwrap();
+    let platforms: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["platform"]["os"].as_str().unwrap(),
+                e["platform"]["architecture"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64", "unknown/unknown"]);
+    assert_eq!(entries[0]["digest"], amd.digest());
+    assert_eq!(
+        entries[2]["annotations"]["vnd.docker.reference.type"],
+        "attestation-manifest"
+    );
+}
+
+#[test]
+fn docker_archives_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.tar");
+    ImageBuilder::new()
+        .file("a", "b")
+        .build()
+        .save_docker_archive(&file, "kit/app:v1");
+    let listing = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.lines().any(|l| l == "manifest.json"), "{listing}");
+}
