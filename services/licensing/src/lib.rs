@@ -1,11 +1,11 @@
 //! Licensing: targets (an image plus a tag rule) and the licence seats they
 //! hold.
 //!
-//! - [`request`]: the image name and tag rules a caller sends, checked;
-//! - [`ledger`]: pure seat decisions (in use, locked, free, reuse);
-//! - [`targets`]: the operations, one transaction each;
-//! - [`api`]: the gRPC adapter; [`events`]: the bus adapter;
-//! - [`store`]: persistence; [`outbox`]: publishes committed events.
+//! - `request`: the image name and tag rules a caller sends, checked;
+//! - `ledger`: pure seat decisions (in use, locked, free, reuse);
+//! - `targets`: the operations, one transaction each;
+//! - `api`: the gRPC adapter; `events`: the bus adapter;
+//! - `store`: persistence; `outbox`: publishes committed events.
 
 mod api;
 pub mod clock;

@@ -6,7 +6,10 @@
 //! sweeps every [`SWEEP`] in case rows were left by another instance. A row
 //! is marked published only after JetStream confirmed it. A crash between
 //! the two sends the row again, with the same event id, and JetStream's
-//! duplicate window drops the repeat: subscribers see each event once.
+//! duplicate window drops the repeat: subscribers see each event once. The
+//! window is two minutes; a service that stays down longer than that after
+//! such a crash sends the event twice, which consumers absorb because
+//! every handler is idempotent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +57,8 @@ impl Relay {
                 Err(err) => {
                     failures = failures.saturating_add(1);
                     let delay = backoff(failures);
-                    warn!(error = format!("{err:#}"), failures, retry_in = ?delay, "outbox relay failed");
+                    let error = format!("{err:#}");
+                    warn!(error, failures, retry_in = ?delay, "outbox relay failed");
                     delay
                 }
             };
@@ -85,7 +89,7 @@ impl Relay {
                 store::outbox::mark_published(&self.db, row.id, self.clock.now())
                     .await
                     .with_context(|| format!("failed to mark event {} published", row.event_id))?;
-                debug!(event_id = %row.event_id, subject = %row.subject, "event published from outbox");
+                debug!(event_id = %row.event_id, subject = %row.subject, "event published");
                 published += 1;
             }
             if last_batch {

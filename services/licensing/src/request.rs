@@ -16,18 +16,24 @@ impl ImageName {
     /// store's question.
     pub(crate) fn parse(text: &str) -> Result<Self, InvalidRequest> {
         let problem = if text.is_empty() {
-            Some("no image given: name it as `registry/repository`, or `repository` when only one registry has it".to_owned())
+            Some(
+                "no image given: name it as `registry/repository`, or `repository` when \
+                 only one registry has it"
+                    .to_owned(),
+            )
         } else if text.chars().any(char::is_whitespace) {
             Some(format!(
                 "image {text:?} contains whitespace; image names never do"
             ))
         } else if text.contains('@') {
             Some(format!(
-                "image {text:?} names a digest; give the image alone, tag rules choose what is scanned"
+                "image {text:?} names a digest; give the image alone, tag rules choose \
+                 what is scanned"
             ))
         } else if let Some((repository, tag)) = tagged(text) {
             Some(format!(
-                "image {text:?} names a tag; give the image {repository:?} and the tag rule {tag:?}"
+                "image {text:?} names a tag; give the image {repository:?} and the tag \
+                 rule {tag:?}"
             ))
         } else if text.starts_with('/') || text.ends_with('/') || text.contains("//") {
             Some(format!("image {text:?} has an empty path segment"))
@@ -155,7 +161,8 @@ mod tests {
         let err = ImageName::parse("127.0.0.1:5000/app:latest").unwrap_err();
         assert_eq!(
             err.to_string(),
-            r#"image "127.0.0.1:5000/app:latest" names a tag; give the image "127.0.0.1:5000/app" and the tag rule "latest""#
+            "image \"127.0.0.1:5000/app:latest\" names a tag; give the image \
+             \"127.0.0.1:5000/app\" and the tag rule \"latest\""
         );
     }
 

@@ -57,7 +57,12 @@ impl Targets {
         self.relay.notify_one();
 
         for target in &targets {
-            info!(target = %target.name, target_id = %target.id, registry = %target.registry, "target added");
+            info!(
+                target = %target.name,
+                target_id = %target.id,
+                registry = %target.registry,
+                "target added"
+            );
         }
         Ok(targets)
     }
@@ -82,7 +87,12 @@ impl Targets {
         txn.commit().await?;
         self.relay.notify_one();
 
-        info!(target = %target.name, target_id = %target.id, %locked_until, "target deleted; seat locked");
+        info!(
+            target = %target.name,
+            target_id = %target.id,
+            %locked_until,
+            "target deleted; seat locked"
+        );
         Ok((target, locked_until))
     }
 
