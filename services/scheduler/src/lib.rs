@@ -16,6 +16,13 @@
 //!   the history and queues the scan requests;
 //! - `relay` publishes the queued `scans.requested`;
 //! - `api` serves `ListScans` and `GetScan`.
+//!
+//! A new target's first scan comes from the tag watcher's first
+//! `tags.digest_changed` (empty previous digest), not from
+//! `targets.created`, which carries no digest to scan. `vulndb.updated` is
+//! not consumed: the scanner matches stored package lists again itself, so
+//! the state machine's `DatabaseUpdated` input has no producer in the
+//! service yet.
 
 mod api;
 mod clock;

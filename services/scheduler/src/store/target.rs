@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, anyhow};
 use sea_orm::entity::prelude::*;
-use sea_orm::{QueryOrder, QuerySelect};
+use sea_orm::{DatabaseConnection, QueryOrder, QuerySelect, TransactionTrait};
 use tagwarden_bus::events::ImageLocation;
 
 use super::{from_millis, to_millis};
@@ -268,22 +268,26 @@ async fn due_ids(
     now: SystemTime,
     limit: u64,
 ) -> Result<Vec<String>, DbErr> {
+    due_query(column, now, limit).into_tuple().all(db).await
+}
+
+/// Ids of targets whose `column` is at or before `now`: a range scan on
+/// that column's index, stopping after `limit` rows.
+fn due_query(column: Column, now: SystemTime, limit: u64) -> Select<Entity> {
     Entity::find()
         .select_only()
         .column(Column::TargetId)
         .filter(column.lte(to_millis(now)))
         .order_by_asc(column)
         .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 /// Recomputes the daily due time of every target that has one, so a
 /// changed interval or window applies at once rather than after each
-/// target's next scan. Pages by id; returns how many rows changed.
+/// target's next scan. Pages by id, one transaction per page; returns how
+/// many rows changed.
 pub(crate) async fn replan_daily(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     daily: &DailyConfig,
 ) -> anyhow::Result<u64> {
     let mut after = String::new();
@@ -301,15 +305,19 @@ pub(crate) async fn replan_daily(
             return Ok(changed);
         };
         after = last.target_id.clone();
+        let txn = db.begin().await.context("failed to begin replanning")?;
         for row in rows {
             let stored = row.daily_due_at_ms;
             let target = StoredTarget::from_model(row)?;
             let planned = target.to_model(daily).daily_due_at_ms;
             if planned != stored {
-                set_daily_due(db, &target.id, planned).await?;
+                set_daily_due(&txn, &target.id, planned).await?;
                 changed += 1;
             }
         }
+        txn.commit()
+            .await
+            .context("failed to commit replanned targets")?;
     }
 }
 

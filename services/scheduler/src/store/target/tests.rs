@@ -125,3 +125,124 @@ fn a_row_that_says_scanning_without_a_scan_is_refused() {
         "target target-1 is corrupt: phase \"scanning\" without its scan or time"
     );
 }
+
+mod at_scale {
+    //! The timer loop's queries over 10,000 targets, on a real SQLite file.
+
+    use sea_orm::{Database, DatabaseConnection, DbBackend, QueryTrait, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    use super::*;
+    use crate::store::Migrator;
+
+    const DAY: u64 = 24 * 60;
+
+    async fn fresh_db() -> (tempfile::TempDir, DatabaseConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("scheduler.db");
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        (dir, db)
+    }
+
+    /// An idle target last scanned at `scanned`, or one whose scan has been
+    /// in flight since `scanned` when `in_flight`.
+    fn row(n: usize, scanned: SystemTime, in_flight: bool, daily: &DailyConfig) -> ActiveModel {
+        let phase = if in_flight {
+            Phase::Scanning {
+                scan: scan(&format!("scan-{n}"), 1),
+                deadline: scanned + Duration::from_secs(30 * 60),
+                database_updated: false,
+            }
+        } else {
+            Phase::Idle
+        };
+        let target = StoredTarget {
+            state: TargetState {
+                current: Some(ResolvedTag::new("v1", "sha256:a")),
+                phase,
+                last_completed_at: Some(scanned),
+                ..TargetState::new()
+            },
+            ..target(TargetState::new())
+        };
+        let target = StoredTarget {
+            id: format!("target-{n:05}"),
+            ..target
+        };
+        ActiveModel::from(target.to_model(daily)).reset_all()
+    }
+
+    /// 10,000 targets scanned at the start of day 1; of them, three were
+    /// last scanned a day earlier and two have a scan in flight since then.
+    async fn ten_thousand(db: &DatabaseConnection, daily: &DailyConfig) {
+        let rows: Vec<ActiveModel> = (0..10_000)
+            .map(|n| match n {
+                0..3 => row(n, at(0), false, daily),
+                3..5 => row(n, at(0), true, daily),
+                _ => row(n, at(DAY), false, daily),
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tick_reads_only_the_due_targets_among_ten_thousand() {
+        let (_dir, db) = fresh_db().await;
+        let daily = DailyConfig::default();
+        ten_thousand(&db, &daily).await;
+        let now = at(DAY + 60);
+
+        let mut due = daily_due(&db, now, 500).await.unwrap();
+        due.sort();
+        assert_eq!(due, ["target-00000", "target-00001", "target-00002"]);
+        let waking = waking(&db, now, 500).await.unwrap();
+        assert_eq!(waking, ["target-00003", "target-00004"]);
+        assert_eq!(daily_due(&db, now, 2).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_due_queries_search_their_index_instead_of_scanning_the_table() {
+        let (_dir, db) = fresh_db().await;
+        for (column, index) in [
+            (Column::DailyDueAtMs, "target_daily_due_at"),
+            (Column::WakeAtMs, "target_wake_at"),
+        ] {
+            let query = due_query(column, at(0), 500).build(DbBackend::Sqlite);
+            let explain = Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!("EXPLAIN QUERY PLAN {}", query.sql),
+                query.values.unwrap_or(sea_orm::Values(Vec::new())),
+            );
+            let plan: Vec<String> = db
+                .query_all_raw(explain)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get::<String>("", "detail").unwrap())
+                .collect();
+            let searched = format!("SEARCH target USING INDEX {index}");
+            assert!(
+                plan.iter().any(|step| step.starts_with(&searched)),
+                "{plan:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_daily_interval_replans_every_due_time_at_start() {
+        let (_dir, db) = fresh_db().await;
+        ten_thousand(&db, &DailyConfig::default()).await;
+        let twelve_hours =
+            DailyConfig::new(Duration::from_secs(12 * 3600), Duration::from_secs(3600)).unwrap();
+
+        assert_eq!(replan_daily(&db, &twelve_hours).await.unwrap(), 9_998);
+        assert_eq!(replan_daily(&db, &twelve_hours).await.unwrap(), 0);
+        let now = at(DAY + 12 * 60);
+        assert_eq!(daily_due(&db, now, 20_000).await.unwrap().len(), 9_998);
+    }
+}
