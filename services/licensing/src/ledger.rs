@@ -186,34 +186,36 @@ fn len_u32(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
-/// How dates appear in messages: to the minute, in UTC.
+/// How dates appear in messages: to the second (a seat must not look free
+/// a minute early), in UTC.
 pub(crate) fn show_date(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M UTC").to_string()
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 impl fmt::Display for NoFreeSeat {
     /// Says what is short and when that changes, e.g. "no free licence
     /// seat: all 10 seats are in use or locked; the next seat frees on
-    /// 2026-04-30 12:00 UTC".
+    /// 2026-04-30 12:00:00 UTC".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let seats = |n: u32| if n == 1 { "seat" } else { "seats" };
         if self.free == 0 {
-            write!(
-                f,
-                "no free licence seat: all {} {} of the pool are in use or locked",
-                self.pool_size,
-                seats(self.pool_size)
-            )?;
+            match self.pool_size {
+                0 => write!(f, "no free licence seat: the pool has no seats")?,
+                1 => write!(
+                    f,
+                    "no free licence seat: the pool's only seat is in use or locked"
+                )?,
+                n => write!(
+                    f,
+                    "no free licence seat: all {n} seats are in use or locked"
+                )?,
+            }
         } else {
+            // `needed` > `free` >= 1 here, so both are plural.
             write!(
                 f,
-                "not enough free licence seats: {} new targets need {} {} but only {} of {} \
-                 are free",
-                self.needed,
-                self.needed,
-                seats(self.needed),
-                self.free,
-                self.pool_size
+                "not enough free licence seats: {} new targets need {} seats but only {} of \
+                 {} are free",
+                self.needed, self.needed, self.free, self.pool_size
             )?;
         }
         match (self.next_free_at, self.enough_at) {

@@ -15,9 +15,11 @@ pub(crate) mod targets;
 
 pub(crate) use migration::Migrator;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
+
+use crate::request::ImageName;
 
 /// Begins a transaction that will write.
 ///
@@ -33,4 +35,24 @@ pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTrans
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// Rows whose `registry` and `repository` columns are an image `name` may
+/// mean: `registry/repository` split at any `/`, or the whole name as a
+/// repository in any registry.
+pub(crate) fn image_named<C: ColumnTrait>(
+    name: &ImageName,
+    registry: C,
+    repository: C,
+) -> Condition {
+    name.splits().fold(
+        Condition::any().add(repository.eq(name.as_str())),
+        |any, (left, right)| {
+            any.add(
+                Condition::all()
+                    .add(registry.eq(left))
+                    .add(repository.eq(right)),
+            )
+        },
+    )
 }

@@ -125,8 +125,8 @@ fn full_pool_says_when_the_next_seat_frees() {
     assert_eq!(err.next_free_at, Some(at("2026-03-05T08:30:00Z")));
     assert_eq!(
         err.to_string(),
-        "no free licence seat: all 3 seats of the pool are in use or locked; \
-         the next seat frees on 2026-03-05 08:30 UTC"
+        "no free licence seat: all 3 seats are in use or locked; \
+         the next seat frees on 2026-03-05 08:30:00 UTC"
     );
 }
 
@@ -143,8 +143,8 @@ fn a_request_for_several_seats_says_when_enough_free() {
     assert_eq!(
         err.to_string(),
         "not enough free licence seats: 3 new targets need 3 seats but only 1 of 3 are free; \
-         the next seat frees on 2026-03-05 08:30 UTC, enough for this request on \
-         2026-03-20 00:00 UTC"
+         the next seat frees on 2026-03-05 08:30:00 UTC, enough for this request on \
+         2026-03-20 00:00:00 UTC"
     );
 }
 
@@ -156,7 +156,7 @@ fn a_pool_held_by_live_targets_only_never_frees_by_itself() {
     assert_eq!(err.next_free_at, None);
     assert_eq!(
         err.to_string(),
-        "no free licence seat: all 1 seat of the pool are in use or locked; no seat is \
+        "no free licence seat: the pool's only seat is in use or locked; no seat is \
          locked, so none frees by itself: raise the pool size, or delete a target (its \
          seat frees when its lock ends)"
     );

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use sea_orm::{QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
@@ -110,24 +110,19 @@ pub(crate) async fn record(db: &impl ConnectionTrait, sighting: Sighting) -> Res
     Ok(stored > 0)
 }
 
-/// Every stored image `name` could mean: `registry/repository` split at any
-/// `/`, or the whole name as a repository in any registry. Removed images
-/// are included, so a caller can say the image is gone.
+/// Every stored image `name` could mean (see [`super::image_named`]).
+/// Removed images are included, so a caller can say the image is gone.
 pub(crate) async fn candidates(
     db: &impl ConnectionTrait,
     name: &ImageName,
 ) -> Result<Vec<image::Model>, DbErr> {
     use image::Column;
-    let mut matches = Condition::any().add(Column::Repository.eq(name.as_str()));
-    for (registry, repository) in name.splits() {
-        matches = matches.add(
-            Condition::all()
-                .add(Column::Registry.eq(registry))
-                .add(Column::Repository.eq(repository)),
-        );
-    }
     image::Entity::find()
-        .filter(matches)
+        .filter(super::image_named(
+            name,
+            Column::Registry,
+            Column::Repository,
+        ))
         .order_by_asc(Column::Registry)
         .all(db)
         .await

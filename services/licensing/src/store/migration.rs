@@ -14,8 +14,16 @@ impl MigratorTrait for Migrator {
 }
 
 /// The first schema: images, targets, seats, the pool row and the outbox.
-#[derive(Debug, DeriveMigrationName)]
+#[derive(Debug)]
 struct CreateTables;
+
+impl MigrationName for CreateTables {
+    /// Recorded in `seaql_migrations`; fixed here rather than derived from
+    /// the module path, so moving the code never makes it run again.
+    fn name(&self) -> &str {
+        "m0001_create_tables"
+    }
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTables {

@@ -2,9 +2,7 @@
 //! and issues stay for audit elsewhere, and its name finds its locked seat.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::request::ImageName;
 
@@ -100,15 +98,11 @@ pub(crate) async fn list(
 ) -> Result<Vec<target::Model>, DbErr> {
     let mut query = target::Entity::find();
     if let Some(name) = image {
-        let mut matches = Condition::any().add(Column::Repository.eq(name.as_str()));
-        for (registry, repository) in name.splits() {
-            matches = matches.add(
-                Condition::all()
-                    .add(Column::Registry.eq(registry))
-                    .add(Column::Repository.eq(repository)),
-            );
-        }
-        query = query.filter(matches);
+        query = query.filter(super::image_named(
+            name,
+            Column::Registry,
+            Column::Repository,
+        ));
     }
     if !include_deleted {
         query = query.filter(Column::DeletedAt.is_null());

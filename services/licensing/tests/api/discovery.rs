@@ -50,7 +50,7 @@ async fn an_older_event_arriving_late_changes_nothing() {
     assert_eq!(gone.code(), Code::NotFound);
     assert!(
         gone.message()
-            .contains("(discovery saw it gone on 2026-03-01 12:03 UTC)"),
+            .contains("(discovery saw it gone on 2026-03-01 12:03:00 UTC)"),
         "{}",
         gone.message()
     );

@@ -178,7 +178,7 @@ async fn full_pool_is_resource_exhausted_and_says_when_a_seat_frees() {
     assert_status(
         add(&mut client, "acme/app", &["v*"]).await,
         Code::ResourceExhausted,
-        "no free licence seat: all 1 seat of the pool are in use or locked; no seat is \
+        "no free licence seat: the pool's only seat is in use or locked; no seat is \
          locked, so none frees by itself: raise the pool size, or delete a target (its seat \
          frees when its lock ends)",
     );
@@ -187,12 +187,12 @@ async fn full_pool_is_resource_exhausted_and_says_when_a_seat_frees() {
         .delete_target(DeleteTargetRequest { id })
         .await
         .unwrap();
-    // Deleted at 2026-03-01 12:00 UTC: the seat frees 30 days later.
+    // Deleted at 2026-03-01 12:00:00 UTC: the seat frees 30 days later.
     assert_status(
         add(&mut client, "acme/app", &["v*"]).await,
         Code::ResourceExhausted,
-        "no free licence seat: all 1 seat of the pool are in use or locked; the next seat \
-         frees on 2026-03-31 12:00 UTC",
+        "no free licence seat: the pool's only seat is in use or locked; the next seat \
+         frees on 2026-03-31 12:00:00 UTC",
     );
 
     app.stop().await;
@@ -234,7 +234,7 @@ async fn delete_problems_and_a_missing_token() {
     assert_eq!(again.code(), Code::NotFound);
     assert_eq!(
         again.message(),
-        format!("target acme/app:latest (id {id}) was already deleted on 2026-03-01 12:00 UTC")
+        format!("target acme/app:latest (id {id}) was already deleted on 2026-03-01 12:00:00 UTC")
     );
 
     let mut anonymous = tagwarden_proto::licensing::v1::licensing_client::LicensingClient::connect(

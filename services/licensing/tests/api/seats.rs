@@ -118,7 +118,7 @@ async fn deleted_seat_is_locked_thirty_days_then_free(backend: Backend) {
     assert_eq!(full.code(), Code::ResourceExhausted);
     assert!(
         full.message()
-            .ends_with("the next seat frees on 2026-03-31 13:00 UTC"),
+            .ends_with("the next seat frees on 2026-03-31 13:00:00 UTC"),
         "{}",
         full.message()
     );
