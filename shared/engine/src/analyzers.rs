@@ -21,6 +21,7 @@ pub mod npm;
 pub mod os_release;
 pub mod python;
 mod rpm;
+mod go;
 
 pub use apk::ApkAnalyzer;
 pub use dpkg::DpkgAnalyzer;
@@ -28,6 +29,7 @@ pub use npm::NpmAnalyzer;
 pub use os_release::OsReleaseAnalyzer;
 pub use python::PythonAnalyzer;
 pub use rpm::RpmAnalyzer;
+pub use go::GoBinaryAnalyzer;
 
 /// Every analyzer, in no particular order.
 pub fn all() -> Vec<Box<dyn Analyzer>> {
@@ -38,6 +40,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(PythonAnalyzer),
         Box::new(NpmAnalyzer),
         Box::new(RpmAnalyzer),
+        Box::new(GoBinaryAnalyzer),
     ]
 }
 
