@@ -9,5 +9,6 @@ mod deleted;
 mod failures;
 mod follow_up;
 mod redelivery;
+mod restart;
 mod support;
 mod timeout;

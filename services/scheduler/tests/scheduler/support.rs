@@ -11,7 +11,7 @@ use tagwarden_bus::events::{
     DigestChanged, ImageLocation, ScanCompleted, ScanRequested, SeverityCounts, TargetDeleted,
     TargetRef,
 };
-use tagwarden_bus::{Bus, ConsumerSpec, Delivery, Event, Stream, Subject};
+use tagwarden_bus::{Bus, ConsumerSpec, Delivery, Envelope, Event, Stream, Subject};
 use tagwarden_proto::scheduler::v1::scheduler_client::SchedulerClient;
 use tagwarden_proto::scheduler::v1::{GetScanRequest, ListScansRequest, Scan};
 use tagwarden_runtime::auth::BearerToken;
@@ -50,6 +50,7 @@ pub(crate) struct App {
     pub(crate) addr: std::net::SocketAddr,
     pub(crate) scanner: Scanner,
     pub(crate) ticks: TimerTicks,
+    pub(crate) config: Config,
     shutdown: CancellationToken,
     running: JoinHandle<anyhow::Result<()>>,
     postgres: Option<TestDatabase>,
@@ -65,30 +66,47 @@ pub(crate) async fn spawn_app(store: Store) -> App {
     };
     let config = config(dir.path(), postgres.as_ref().map(|db| db.url.clone()));
     let clock = ManualClock::at(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
-    let shutdown = CancellationToken::new();
-    let started = tagwarden_scheduler::start(
-        config.clone(),
-        std::sync::Arc::new(clock.clone()),
-        shutdown.clone(),
-    )
-    .await
-    .expect("the scheduler starts");
-    let addr = started.service.local_addr();
-    let running = tokio::spawn(started.service.run());
-
+    let launched = launch(&config, &clock).await;
     let bus = Bus::connect(&config.nats, "test").await.unwrap();
     let scanner = Scanner::start(&bus).await;
     App {
-        api: api_client(addr, TOKEN).await,
-        addr,
+        api: launched.api,
+        addr: launched.addr,
         bus,
         clock,
         scanner,
+        ticks: launched.ticks,
+        config,
+        shutdown: launched.shutdown,
+        running: launched.running,
+        postgres,
+        _dir: dir,
+    }
+}
+
+/// A scheduler process, as far as a test can tell.
+struct Launched {
+    api: Api,
+    addr: std::net::SocketAddr,
+    ticks: TimerTicks,
+    shutdown: CancellationToken,
+    running: JoinHandle<anyhow::Result<()>>,
+}
+
+async fn launch(config: &Config, clock: &ManualClock) -> Launched {
+    let shutdown = CancellationToken::new();
+    let clock = std::sync::Arc::new(clock.clone());
+    let started = tagwarden_scheduler::start(config.clone(), clock, shutdown.clone())
+        .await
+        .expect("the scheduler starts");
+    let addr = started.service.local_addr();
+    let running = tokio::spawn(started.service.run());
+    Launched {
+        api: api_client(addr, TOKEN).await,
+        addr,
         ticks: started.timers,
         shutdown,
         running,
-        postgres,
-        _dir: dir,
     }
 }
 
@@ -233,6 +251,20 @@ impl App {
         }
     }
 
+    /// Stops the scheduler as SIGTERM would; `f` runs while it is down;
+    /// then a new scheduler starts on the same store, bus and clock.
+    pub(crate) async fn restart_after<F: AsyncFnOnce(&mut App)>(&mut self, f: F) {
+        self.shutdown.cancel();
+        (&mut self.running).await.unwrap().unwrap();
+        f(self).await;
+        let launched = launch(&self.config, &self.clock).await;
+        self.api = launched.api;
+        self.addr = launched.addr;
+        self.ticks = launched.ticks;
+        self.shutdown = launched.shutdown;
+        self.running = launched.running;
+    }
+
     /// Stops the scheduler and removes its streams and database.
     pub(crate) async fn stop(self) {
         self.shutdown.cancel();
@@ -262,7 +294,7 @@ pub(crate) fn completed(request: &ScanRequested, counts: SeverityCounts) -> Even
 /// consumer, acks it, and hands it to the test, which decides whether the
 /// scan completes, fails or dies.
 pub(crate) struct Scanner {
-    requests: mpsc::UnboundedReceiver<ScanRequested>,
+    requests: mpsc::UnboundedReceiver<Envelope>,
     stop: CancellationToken,
 }
 
@@ -275,9 +307,7 @@ impl Scanner {
         let handler = move |delivery: Delivery| {
             let sender = sender.clone();
             async move {
-                if let Event::ScanRequested(request) = delivery.event() {
-                    let _ = sender.send(request.clone());
-                }
+                let _ = sender.send(delivery.envelope);
                 Ok(())
             }
         };
@@ -287,10 +317,19 @@ impl Scanner {
 
     /// The next request, waiting for it.
     pub(crate) async fn next(&mut self) -> ScanRequested {
-        tokio::time::timeout(PATIENCE, self.requests.recv())
+        self.next_envelope().await.1
+    }
+
+    /// The next request and the envelope it came in.
+    pub(crate) async fn next_envelope(&mut self) -> (Envelope, ScanRequested) {
+        let envelope = tokio::time::timeout(PATIENCE, self.requests.recv())
             .await
             .expect("a scan request within the deadline")
-            .expect("the scanner is running")
+            .expect("the scanner is running");
+        match &envelope.event {
+            Some(Event::ScanRequested(request)) => (envelope.clone(), request.clone()),
+            other => panic!("not a scan request: {other:?}"),
+        }
     }
 
     /// Fails if a request arrived that the test has not taken.
