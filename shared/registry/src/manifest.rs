@@ -111,16 +111,27 @@ struct Versioned {
     manifests: Option<serde_json::Value>,
 }
 
+/// Whether a body is a Docker schema 1 manifest. Checked before the
+/// digest, since a signed schema 1 body never matches the digest the
+/// registry announces (that covers the payload without signatures).
+pub(crate) fn is_schema1(body: &[u8], content_type: Option<&str>) -> bool {
+    let content_type = content_type.map(|c| c.split(';').next().unwrap_or(c).trim());
+    let version = serde_json::from_slice::<Versioned>(body)
+        .ok()
+        .and_then(|v| v.schema_version);
+    version == Some(1) || content_type.is_some_and(|c| SCHEMA1_TYPES.contains(&c))
+}
+
 /// Parses a manifest body. The body's own `mediaType` wins over the
 /// response's `Content-Type`; when both are missing (allowed by OCI) the
 /// document's shape decides.
 pub(crate) fn parse(body: &[u8], content_type: Option<&str>) -> Result<Parsed, ParseProblem> {
+    if is_schema1(body, content_type) {
+        return Err(ParseProblem::Schema1);
+    }
     let head: Versioned = serde_json::from_slice(body)
         .map_err(|e| ParseProblem::Invalid(format!("manifest is not JSON: {e}")))?;
     let content_type = content_type.map(|c| c.split(';').next().unwrap_or(c).trim());
-    if head.schema_version == Some(1) || content_type.is_some_and(|c| SCHEMA1_TYPES.contains(&c)) {
-        return Err(ParseProblem::Schema1);
-    }
     if head.schema_version != Some(2) {
         return Err(ParseProblem::Invalid("schemaVersion is not 2".to_owned()));
     }

@@ -105,7 +105,7 @@ impl Transport {
         let (header, sent) = self.auth.preset(&call.registry, &call.scope, &credentials);
         let mut response = self.send(call, header).await?;
         if response.status() == StatusCode::UNAUTHORIZED {
-            let header = self
+            let (header, sent) = self
                 .auth
                 .answer(
                     &self.http,
@@ -118,6 +118,9 @@ impl Transport {
                 )
                 .await?;
             response = self.send(call, Some(header)).await?;
+            if response.status() == StatusCode::UNAUTHORIZED {
+                return Err(Attempt::Fail(Failure::Unauthorized(auth::refusal(sent))));
+            }
         }
         classify(response, call.body_limit).await
     }

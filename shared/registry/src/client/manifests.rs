@@ -108,12 +108,15 @@ impl RegistryClient {
             image: image.clone(),
             what,
         };
+        if manifest::is_schema1(&reply.body, content_type) {
+            return Err(unsupported(UnsupportedManifest::Schema1));
+        }
+        let digest = verify(image, &reply, header_digest(&reply))?;
         let parsed = manifest::parse(&reply.body, content_type).map_err(|p| match p {
             ParseProblem::Schema1 => unsupported(UnsupportedManifest::Schema1),
             ParseProblem::MediaType(t) => unsupported(UnsupportedManifest::MediaType(t)),
             ParseProblem::Invalid(detail) => Failure::Invalid(detail).for_manifest(image),
         })?;
-        let digest = verify(image, &reply, header_digest(&reply))?;
         Ok((parsed, digest))
     }
 

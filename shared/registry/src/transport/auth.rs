@@ -93,7 +93,8 @@ impl AuthState {
         }
     }
 
-    /// Answers a 401: the header to retry with, or why there is none.
+    /// Answers a 401: the header to retry with (and what kind it is), or
+    /// why there is none.
     pub(crate) async fn answer(
         &self,
         http: &reqwest::Client,
@@ -103,7 +104,7 @@ impl AuthState {
         sent: Sent,
         challenge: Option<&HeaderValue>,
         plain_http_allowed: bool,
-    ) -> Result<HeaderValue, Attempt> {
+    ) -> Result<(HeaderValue, Sent), Attempt> {
         let refused = |detail: &str| Attempt::Fail(Failure::Unauthorized(detail.to_owned()));
         let challenge = challenge
             .and_then(|v| v.to_str().ok())
@@ -117,7 +118,7 @@ impl AuthState {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key, token);
-                Ok(header)
+                Ok((header, Sent::Bearer))
             }
             (Some(Challenge::Basic), _) if sent == Sent::Basic => Err(refused(
                 "HTTP 401: the registry refused the user name and password",
@@ -125,7 +126,7 @@ impl AuthState {
             (Some(Challenge::Basic), Credentials::Basic { username, password }) => {
                 let mut hosts = self.basic_hosts.lock().unwrap_or_else(|e| e.into_inner());
                 hosts.insert(registry.clone());
-                Ok(basic_header(username, password))
+                Ok((basic_header(username, password), Sent::Basic))
             }
             (Some(Challenge::Basic), Credentials::Anonymous) => Err(refused(
                 "HTTP 401: the registry wants credentials and none are configured",
@@ -134,6 +135,17 @@ impl AuthState {
                 "HTTP 401 without a usable WWW-Authenticate challenge",
             )),
         }
+    }
+}
+
+/// Why a request sent with `sent` got a 401 anyway.
+pub(crate) fn refusal(sent: Sent) -> String {
+    match sent {
+        Sent::Basic => "HTTP 401: the registry refused the user name and password".to_owned(),
+        Sent::Bearer => {
+            "HTTP 401: the registry refused the token its token endpoint gave".to_owned()
+        }
+        Sent::Nothing => "HTTP 401: the registry wants credentials".to_owned(),
     }
 }
 
@@ -243,9 +255,9 @@ fn bearer(token: &SecretString) -> HeaderValue {
 }
 
 fn basic_header(username: &str, password: &SecretString) -> HeaderValue {
-    sensitive(format!(
-        "Basic {}",
-        http_auth::basic::encode_credentials(username, password.expose_secret())
+    sensitive(http_auth::basic::encode_credentials(
+        username,
+        password.expose_secret(),
     ))
 }
 
