@@ -18,33 +18,40 @@ use tagwarden_runtime::shutdown::Tasks;
 use crate::scheduler::{Change, Scheduler};
 use crate::{ChangeReason, ResolvedTag};
 
-/// The subjects the scheduler consumes, with their durable names and how
-/// many events of each it handles at once.
-const CONSUMERS: [(&str, Stream, Subject, usize); 4] = [
-    (
-        "scheduler-digest-changed",
-        Stream::Tags,
-        Subject::DigestChanged,
-        1,
-    ),
-    (
-        "scheduler-target-deleted",
-        Stream::Targets,
-        Subject::TargetDeleted,
-        4,
-    ),
-    (
-        "scheduler-scan-completed",
-        Stream::Scans,
-        Subject::ScanCompleted,
-        4,
-    ),
-    (
-        "scheduler-scan-failed",
-        Stream::Scans,
-        Subject::ScanFailed,
-        4,
-    ),
+/// One subject the scheduler consumes.
+struct Subscription {
+    durable: &'static str,
+    stream: Stream,
+    subject: Subject,
+    /// Events of this subject handled at once.
+    concurrency: usize,
+}
+
+const SUBSCRIPTIONS: [Subscription; 4] = [
+    Subscription {
+        durable: "scheduler-digest-changed",
+        stream: Stream::Tags,
+        subject: Subject::DigestChanged,
+        concurrency: 1,
+    },
+    Subscription {
+        durable: "scheduler-target-deleted",
+        stream: Stream::Targets,
+        subject: Subject::TargetDeleted,
+        concurrency: 4,
+    },
+    Subscription {
+        durable: "scheduler-scan-completed",
+        stream: Stream::Scans,
+        subject: Subject::ScanCompleted,
+        concurrency: 4,
+    },
+    Subscription {
+        durable: "scheduler-scan-failed",
+        stream: Stream::Scans,
+        subject: Subject::ScanFailed,
+        concurrency: 4,
+    },
 ];
 
 /// Declares the consumers and runs them as tasks of the service.
@@ -53,7 +60,13 @@ pub(crate) async fn spawn_consumers(
     scheduler: &Scheduler,
     tasks: &Tasks,
 ) -> anyhow::Result<()> {
-    for (durable, stream, subject, concurrency) in CONSUMERS {
+    for Subscription {
+        durable,
+        stream,
+        subject,
+        concurrency,
+    } in SUBSCRIPTIONS
+    {
         let spec = ConsumerSpec {
             concurrency,
             ..ConsumerSpec::new(durable, stream, Some(subject))

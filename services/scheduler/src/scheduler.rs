@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tagwarden_bus::Bus;
 use tokio::sync::{Mutex, Notify};
 use tracing::debug;
@@ -100,35 +100,46 @@ impl Scheduler {
             .db
             .begin()
             .await
-            .context("failed to begin a transaction")?;
+            .context("failed to begin a decision")?;
         if let Some(event_id) = event_id
             && store::was_handled(&txn, event_id).await?
         {
             debug!(target_id, event_id, "event already handled");
             return Ok(());
         }
-        let found = target::load_for_update(&txn, target_id).await?;
-        let mut target = found.unwrap_or_else(|| StoredTarget::new(target_id));
-        let before = target.clone();
-
-        let input = change
-            .prepare(&txn, &mut target, now, &self.inner.daily)
-            .await?;
-        let actions = input.map_or_else(Vec::new, |input| self.decide(&mut target, input, now));
-        let requested = self.carry_out(&txn, &target, &actions, now).await?;
-        if target != before {
-            target::save(&txn, &mut target, &self.inner.daily).await?;
-        }
+        let requested = self.change_target(&txn, target_id, change, now).await?;
         if let Some(event_id) = event_id {
             store::mark_handled(&txn, event_id, now).await?;
         }
-        txn.commit()
-            .await
-            .context("failed to commit the decision")?;
+        txn.commit().await.context("failed to commit a decision")?;
         if requested > 0 {
             self.inner.relay.notify_one();
         }
         Ok(())
+    }
+
+    /// Loads the target, lets the change and the state machine act on it,
+    /// and saves it if anything changed; returns how many scans it
+    /// requested.
+    async fn change_target(
+        &self,
+        txn: &DatabaseTransaction,
+        target_id: &str,
+        change: Change,
+        now: SystemTime,
+    ) -> anyhow::Result<usize> {
+        let found = target::load_for_update(txn, target_id).await?;
+        let mut target = found.unwrap_or_else(|| StoredTarget::new(target_id));
+        let before = target.clone();
+
+        let daily = &self.inner.daily;
+        let input = change.prepare(txn, &mut target, now, daily).await?;
+        let actions = input.map_or_else(Vec::new, |input| self.decide(&mut target, input, now));
+        let requested = self.carry_out(txn, &target, &actions, now).await?;
+        if target != before {
+            target::save(txn, &mut target, daily).await?;
+        }
+        Ok(requested)
     }
 
     /// Brings every target's daily due time in line with the configured
