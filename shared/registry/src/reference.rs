@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
@@ -24,7 +24,12 @@ pub struct Repository {
 /// `docker.io/library/alpine`) and one without tag or digest means `latest`.
 /// When both are given the digest decides what is pulled.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ImageReference {
+pub struct ImageReference(Arc<Parts>);
+
+/// Shared so that errors, which all carry the image, stay small and cheap
+/// to build.
+#[derive(PartialEq, Eq, Hash)]
+struct Parts {
     repository: Repository,
     tag: Option<String>,
     digest: Option<Digest>,
@@ -110,36 +115,37 @@ fn split_domain(input: &str) -> (&str, String) {
 impl ImageReference {
     /// The repository this image lives in.
     pub fn repository(&self) -> &Repository {
-        &self.repository
+        &self.0.repository
     }
 
     /// The registry host.
     pub fn registry(&self) -> &RegistryHost {
-        &self.repository.registry
+        &self.0.repository.registry
     }
 
     /// The tag, if the reference names one (`latest` when it named neither
     /// tag nor digest).
     pub fn tag(&self) -> Option<&str> {
-        self.tag.as_deref()
+        self.0.tag.as_deref()
     }
 
     /// The digest, if the reference pins one.
     pub fn digest(&self) -> Option<&Digest> {
-        self.digest.as_ref()
+        self.0.digest.as_ref()
     }
 
     /// The same image pinned to `digest`, keeping the tag for messages.
     pub fn with_digest(&self, digest: Digest) -> Self {
-        Self {
+        Self(Arc::new(Parts {
+            repository: self.0.repository.clone(),
+            tag: self.0.tag.clone(),
             digest: Some(digest),
-            ..self.clone()
-        }
+        }))
     }
 
     /// What goes after `/manifests/` in the API: the digest, else the tag.
     pub(crate) fn api_reference(&self) -> String {
-        match (&self.digest, &self.tag) {
+        match (&self.0.digest, &self.0.tag) {
             (Some(digest), _) => digest.to_string(),
             (None, Some(tag)) => tag.clone(),
             (None, None) => "latest".to_owned(),
@@ -183,11 +189,11 @@ impl FromStr for ImageReference {
             (None, None) => Some("latest".to_owned()),
             (tag, _) => tag.map(str::to_owned),
         };
-        Ok(Self {
+        Ok(Self(Arc::new(Parts {
             repository,
             tag,
             digest,
-        })
+        })))
     }
 }
 
@@ -205,11 +211,11 @@ impl fmt::Debug for Repository {
 
 impl fmt::Display for ImageReference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.repository)?;
-        if let Some(tag) = &self.tag {
+        write!(f, "{}", self.0.repository)?;
+        if let Some(tag) = &self.0.tag {
             write!(f, ":{tag}")?;
         }
-        if let Some(digest) = &self.digest {
+        if let Some(digest) = &self.0.digest {
             write!(f, "@{digest}")?;
         }
         Ok(())

@@ -109,8 +109,7 @@ impl Transport {
                 .auth
                 .answer(
                     &self.http,
-                    &call.registry,
-                    &call.scope,
+                    call,
                     &credentials,
                     sent,
                     response.headers().get(WWW_AUTHENTICATE),

@@ -17,6 +17,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use super::Call;
 use super::retry::{Attempt, retry_after};
 use crate::credentials::Credentials;
 use crate::error::Failure;
@@ -98,8 +99,7 @@ impl AuthState {
     pub(crate) async fn answer(
         &self,
         http: &reqwest::Client,
-        registry: &RegistryHost,
-        scope: &str,
+        call: &Call,
         credentials: &Credentials,
         sent: Sent,
         challenge: Option<&HeaderValue>,
@@ -111,21 +111,20 @@ impl AuthState {
             .and_then(parse_challenge);
         match (challenge, credentials) {
             (Some(Challenge::Bearer(c)), _) => {
-                let token = fetch_token(http, &c, scope, credentials, plain_http_allowed).await?;
+                let token =
+                    fetch_token(http, &c, &call.scope, credentials, plain_http_allowed).await?;
                 let header = bearer(&token.value);
-                let key = (registry.clone(), scope.to_owned());
+                let key = (call.registry.clone(), call.scope.clone());
                 self.tokens
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key, token);
                 Ok((header, Sent::Bearer))
             }
-            (Some(Challenge::Basic), _) if sent == Sent::Basic => Err(refused(
-                "HTTP 401: the registry refused the user name and password",
-            )),
+            (Some(Challenge::Basic), _) if sent == Sent::Basic => Err(refused(&refusal(sent))),
             (Some(Challenge::Basic), Credentials::Basic { username, password }) => {
                 let mut hosts = self.basic_hosts.lock().unwrap_or_else(|e| e.into_inner());
-                hosts.insert(registry.clone());
+                hosts.insert(call.registry.clone());
                 Ok((basic_header(username, password), Sent::Basic))
             }
             (Some(Challenge::Basic), Credentials::Anonymous) => Err(refused(
