@@ -1,0 +1,150 @@
+//! Matching an inventory against the advisory database.
+//!
+//! For each package: derive the ecosystem, name and version advisories use
+//! ([`target`]); if the database holds no data for that ecosystem, report
+//! the package as *not covered* (never as clean); otherwise look up its
+//! entries, keep those whose ranges contain the version ([`range`]), drop
+//! nothing silently, and merge records of one vulnerability into one
+//! finding ([`merge`]).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::advisory::{Advisory, AdvisoryDb, AdvisoryError, DatabaseVersion, Reader};
+use crate::inventory::{Inventory, Package};
+
+pub mod finding;
+pub mod merge;
+pub mod range;
+pub mod target;
+
+pub use finding::Finding;
+pub use range::Hit;
+pub use target::{Query, query_for};
+
+/// A package whose vulnerabilities cannot be known from this database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotCovered {
+    /// The package.
+    pub package: Package,
+    /// The ecosystem it maps to, when it maps to one the database lacks.
+    pub ecosystem: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// Everything one match produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchResult {
+    /// The database the result was computed from.
+    pub database: DatabaseVersion,
+    /// Findings, sorted by package then id.
+    pub findings: Vec<Finding>,
+    /// Packages that could not be checked.
+    pub not_covered: Vec<NotCovered>,
+    /// Packages that were checked against data (found vulnerable or not).
+    pub packages_checked: usize,
+}
+
+/// Matches every package of an inventory.
+pub fn match_inventory(
+    db: &AdvisoryDb,
+    inventory: &Inventory,
+) -> Result<MatchResult, AdvisoryError> {
+    let reader = db.reader()?;
+    let os = inventory.os.as_ref();
+    let mut findings = Vec::new();
+    let mut not_covered = Vec::new();
+    let mut checked = 0;
+    // Many binary packages share one source (glibc → libc6, libc-bin…):
+    // look each (ecosystem, name, version) up once.
+    let mut cache: HashMap<(String, String, String), Vec<(Advisory, Hit)>> = HashMap::new();
+    for package in &inventory.packages {
+        let query = match query_for(os, package) {
+            Ok(query) => query,
+            Err(unmapped) => {
+                not_covered.push(NotCovered {
+                    package: package.clone(),
+                    ecosystem: None,
+                    reason: unmapped.reason,
+                });
+                continue;
+            }
+        };
+        if !db.covers(&query.ecosystem) {
+            not_covered.push(NotCovered {
+                package: package.clone(),
+                reason: format!("the advisory database has no {} data", query.ecosystem),
+                ecosystem: Some(query.ecosystem),
+            });
+            continue;
+        }
+        checked += 1;
+        let key = (
+            query.ecosystem.clone(),
+            query.name.clone(),
+            query.version.clone(),
+        );
+        let matched = match cache.get(&key) {
+            Some(matched) => matched.clone(),
+            None => {
+                let matched = matching_records(&reader, &query)?;
+                cache.insert(key, matched.clone());
+                matched
+            }
+        };
+        if matched.is_empty() {
+            continue;
+        }
+        let installed = range::parse_installed(&query.ecosystem, &query.version);
+        findings.extend(merge::merge(package, &query, installed.as_ref(), matched));
+    }
+    findings.sort_by(|a, b| (&a.package, &a.id).cmp(&(&b.package, &b.id)));
+    Ok(MatchResult {
+        database: db.status().version.clone(),
+        findings,
+        not_covered,
+        packages_checked: checked,
+    })
+}
+
+/// The records whose entries for (ecosystem, name) contain the version,
+/// each with its fix. Records are not merged here; the ground-truth test
+/// compares these ids with osv.dev's answers.
+pub fn matching_records(
+    reader: &Reader<'_>,
+    query: &Query,
+) -> Result<Vec<(Advisory, Hit)>, AdvisoryError> {
+    let entries = reader.affected(&query.ecosystem, &query.name)?;
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let installed = range::parse_installed(&query.ecosystem, &query.version);
+    if installed.is_none() {
+        tracing::debug!(
+            ecosystem = %query.ecosystem, name = %query.name, version = %query.version,
+            "installed version does not parse; matching explicit versions only"
+        );
+    }
+    let mut hits: Vec<(String, Hit)> = Vec::new();
+    for entry in &entries {
+        let Some(hit) = range::check(entry, &query.version, installed.as_ref()) else {
+            continue;
+        };
+        // One record may list the package twice (two ranges, or a module
+        // stream and the plain package): keep one hit, preferring a fix.
+        match hits.iter_mut().find(|(id, _)| *id == entry.record) {
+            Some((_, old)) if old.fixed.is_none() => *old = hit,
+            Some(_) => {}
+            None => hits.push((entry.record.clone(), hit)),
+        }
+    }
+    let mut matched = Vec::with_capacity(hits.len());
+    for (id, hit) in hits {
+        if let Some(advisory) = reader.advisory(&id)? {
+            matched.push((advisory, hit));
+        }
+    }
+    Ok(matched)
+}
