@@ -21,6 +21,7 @@ pub mod npm;
 pub mod os_release;
 pub mod python;
 mod rpm;
+mod rust;
 mod go;
 
 pub use apk::ApkAnalyzer;
@@ -29,6 +30,7 @@ pub use npm::NpmAnalyzer;
 pub use os_release::OsReleaseAnalyzer;
 pub use python::PythonAnalyzer;
 pub use rpm::RpmAnalyzer;
+pub use rust::RustAnalyzer;
 pub use go::GoBinaryAnalyzer;
 
 /// Every analyzer, in no particular order.
@@ -40,6 +42,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(PythonAnalyzer),
         Box::new(NpmAnalyzer),
         Box::new(RpmAnalyzer),
+        Box::new(RustAnalyzer),
         Box::new(GoBinaryAnalyzer),
     ]
 }
