@@ -9,7 +9,8 @@
 #     expected/        ground truth from the reference tools (see README.md)
 #     recipe.hash      what the image was built from
 #     build.log        the recipe's output
-# An image is rebuilt only when it is missing or its recipe hash changed.
+# An image is rebuilt only when it is missing or its recipe hash changed
+# (or --force names it).
 # The hash covers the recipe, lib.sh, ocitool.py, the files a recipe names on
 # a "# inputs:" line, and the manifest digests of the images it names on its
 # "# deps:" line, so rebuilding a base rebuilds what is stacked on it.
@@ -61,7 +62,10 @@ recipe_hash() {
   } | sha256sum | awk '{print $1}'
 }
 
-declare -A visited=()
+declare -A visited=() requested=()
+# --force rebuilds the images named on the command line (or all), not
+# their dependencies (those are rebuilt only when out of date).
+for name in "${names[@]}"; do requested[$name]=1; done
 summary=()
 
 build_one() {
@@ -72,7 +76,7 @@ build_one() {
   for dep in $(header deps "$recipe"); do build_one "$dep"; done
   hash=$(recipe_hash "$name")
   dest=$IMAGE_CACHE/$name
-  if [ $force = 0 ] && [ -f "$dest/.complete" ] && [ "$(cat "$dest/recipe.hash" 2>/dev/null)" = "$hash" ]; then
+  if { [ $force = 0 ] || [ -z "${requested[$name]:-}" ]; } && [ -f "$dest/.complete" ] && [ "$(cat "$dest/recipe.hash" 2>/dev/null)" = "$hash" ]; then
     NAME=$name log "up to date ($dest)"
     summary+=("$name	cached	0")
     return 0
@@ -86,16 +90,17 @@ build_one() {
     bash "$recipe" > >(tee "$work/out/build.log" >&2) 2>&1; then
     die "recipe for '$name' failed; log: $work/out/build.log (scratch kept in $work)"
   fi
-  ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  secs=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
   [ -f "$work/out/oci/index.json" ] || die "recipe for '$name' produced no OCI layout in $work/out/oci"
   [ -f "$work/out/expected/manifest-digest" ] || die "recipe for '$name' did not write expected/manifest-digest"
   echo "$hash" >"$work/out/recipe.hash"
-  printf '%s\n' "$secs" >"$work/out/build-seconds"
   touch "$work/out/.complete"
+  # Swap in the new image; readers never see a half-written one.
   rm -rf "$dest"
   mv "$work/out" "$dest"
   rm -rf "$work"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  secs=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
+  printf '%s\n' "$secs" >"$dest/build-seconds"
   NAME=$name log "built in ${secs}s -> $dest"
   summary+=("$name	built	$secs")
 }

@@ -39,4 +39,11 @@ dpkg_truth "$rootfs" "$exp/dpkg.txt"
 pip_truth "$site" "$exp"
 npm_truth "$rootfs/app" "$exp/npm.json"
 os_release "$rootfs" "$exp/os-release"
+# Hints for humans: which advisories we expect (not ground truth).
+cat >"$exp/README" <<'HINT'
+Hint only (the engine's tests compute the real expectation):
+everything bookworm-app has, except urllib3: 1.26.18 is outside every
+urllib3 range in ../shared/vulndata/osv/PyPI, so PYSEC-2021-108,
+PYSEC-2023-192 and PYSEC-2023-212 are the demo's issues marked fixed.
+HINT
 finish_expected "$layout" "$NAME" "$exp"

@@ -105,6 +105,30 @@ dpkg_truth "$rootfs" "$exp/dpkg.txt"
 pip_truth "$site" "$exp"
 npm_truth "$rootfs/app" "$exp/npm.json"
 os_release "$rootfs" "$exp/os-release"
+# Hints for humans: which advisories we expect (not ground truth).
+cat >"$exp/README" <<'HINT'
+Hint only, from grepping ../shared/vulndata/osv with PEP 440 / semver
+range checks (the engine's tests compute the real expectation):
+PyPI
+  urllib3 1.26.4     PYSEC-2021-108 PYSEC-2023-192 PYSEC-2023-212
+  requests 2.25.1    PYSEC-2023-74
+  idna 2.10          PYSEC-2024-60
+  certifi 2020.12.5  PYSEC-2022-42986 PYSEC-2023-135
+  Jinja2 2.11.2      PYSEC-2021-66
+  sqlparse 0.4.1     PYSEC-2021-333 PYSEC-2023-87
+  Django 3.2.12      PYSEC-2022-190 PYSEC-2022-191 PYSEC-2022-213 PYSEC-2022-245
+                     PYSEC-2022-304 PYSEC-2023-12 PYSEC-2023-13 PYSEC-2023-61
+                     PYSEC-2023-100 PYSEC-2023-222 PYSEC-2023-225 PYSEC-2023-226
+                     PYSEC-2024-28 PYSEC-2024-47
+  chardet, MarkupSafe, asgiref, pytz: none
+npm
+  lodash 4.17.11     GHSA-jf85-cpcp-j695 (CVE-2019-10744)
+  minimist 1.2.0     GHSA-vh95-rmgr-6w4m (CVE-2020-7598) GHSA-xvch-5gv4-984h (CVE-2021-44906)
+  minimist 0.0.8     the same two (nested under mkdirp)
+  jquery 3.3.1       GHSA-6c3j-c64m-qhgq (CVE-2019-11358)
+  mkdirp 0.5.1       none in the samples
+dpkg: no Debian 12 data (not covered); e2fsprogs was purged in layer 3.
+HINT
 finish_expected "$layout" "$NAME" "$exp"
 
 # ---- the same image as a `docker save` tarball (uncompressed layers)

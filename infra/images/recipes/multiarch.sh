@@ -73,6 +73,13 @@ build_arch arm64
 # Describe each image while its tag still exists (the index replaces them).
 for arch in amd64 arm64; do finish_expected "$layout" "$NAME-$arch" "$exp/linux-$arch"; done
 
+# Hints for humans: which advisories we expect (not ground truth).
+cat >"$exp/README" <<'HINT'
+Hint only: Debian 12 packages, no Debian 12 data (not covered). The point
+of this image is platform selection: amd64 has intel-microcode and
+libssl3 3.0.11-1~deb12u2, arm64 has raspi-firmware and libssl3
+3.0.13-1~deb12u1.
+HINT
 run "make the image index" "${OCITOOL[@]}" index "$layout" "$NAME" \
   --platform "$NAME-amd64=linux/amd64" --platform "$NAME-arm64=linux/arm64" \
   --attest "$NAME-amd64" >"$exp/index.txt"

@@ -50,5 +50,13 @@ snapshot "$rootfs" "$exp/steps/0"
 
 dpkg_truth "$rootfs" "$exp/dpkg.txt"
 os_release "$rootfs" "$exp/os-release"
+# Hints for humans: which advisories we expect (not ground truth).
+cat >"$exp/README" <<'HINT'
+Hint only, from `dpkg --compare-versions` of each source package's version
+against the Debian:9 "fixed" versions in ../shared/vulndata/osv/Debian
+(the issue-4 test does this check properly):
+  dpkg DLA-3022-1, libxml2 DLA-3012-1, openldap DLA-3017-1,
+  openssl DLA-3008-1, systemd DLA-3063-1, tzdata DLA-3051-1
+HINT
 finish_expected "$layout" "$NAME" "$exp"
 log "$(wc -l <"$exp/dpkg.txt") dpkg packages"

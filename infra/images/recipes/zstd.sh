@@ -50,5 +50,10 @@ dpkg_truth "$rootfs" "$exp/dpkg.txt"
 os_release "$rootfs" "$exp/os-release"
 cmp -s "$exp/dpkg.txt" "$IMAGE_CACHE/bookworm-base/expected/dpkg.txt" ||
   die "dpkg inventory of the zstd image differs from bookworm-base's"
+# Hints for humans: which advisories we expect (not ground truth).
+cat >"$exp/README" <<'HINT'
+Hint only: the same packages as bookworm-base (no Debian 12 data, not
+covered). The point of this image is the zstd and uncompressed layers.
+HINT
 finish_expected "$layout" "$NAME" "$exp"
 cut -f1,4,5 "$exp/layers.txt" | grep -v '^#' >&2
