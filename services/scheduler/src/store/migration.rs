@@ -5,8 +5,14 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-#[derive(DeriveMigrationName)]
+/// The first schema: targets, scan history, outbox, handled events.
 pub(super) struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Initial {
