@@ -7,7 +7,11 @@
 //! module per scheme, behind a single [`version::VersionScheme`] so the
 //! matcher never needs to know which rules apply.
 
+pub mod advisory;
 pub mod analyzer;
 pub mod analyzers;
 pub mod inventory;
+mod layer;
+mod overlay;
+pub mod matcher;
 pub mod version;

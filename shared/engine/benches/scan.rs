@@ -1,0 +1,2 @@
+//! Cold and warm scans of the bookworm image (filled in below).
+fn main() {}
