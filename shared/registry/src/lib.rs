@@ -29,6 +29,7 @@ mod error;
 mod host;
 mod manifest;
 mod platform;
+pub mod provider;
 mod reference;
 mod transport;
 
