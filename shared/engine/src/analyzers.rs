@@ -21,6 +21,7 @@ pub mod npm;
 pub mod os_release;
 pub mod python;
 mod rpm;
+mod java;
 mod rust;
 mod go;
 
@@ -30,6 +31,7 @@ pub use npm::NpmAnalyzer;
 pub use os_release::OsReleaseAnalyzer;
 pub use python::PythonAnalyzer;
 pub use rpm::RpmAnalyzer;
+pub use java::JavaAnalyzer;
 pub use rust::RustAnalyzer;
 pub use go::GoBinaryAnalyzer;
 
@@ -42,6 +44,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(PythonAnalyzer),
         Box::new(NpmAnalyzer),
         Box::new(RpmAnalyzer),
+        Box::new(JavaAnalyzer),
         Box::new(RustAnalyzer),
         Box::new(GoBinaryAnalyzer),
     ]
