@@ -1,0 +1,9 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Tests against the real OSV data in `../shared/vulndata`: one binary, so
+//! the 26,000 records are imported once and shared.
+
+#[path = "real_data/support.rs"]
+mod support;
+
+#[path = "real_data/ground_truth.rs"]
+mod ground_truth;
