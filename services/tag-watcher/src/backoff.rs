@@ -6,34 +6,42 @@
 
 use std::time::{Duration, Instant};
 
-/// The pause after the first failure.
-const FIRST: Duration = Duration::from_secs(15);
-
-/// The longest pause; shorter than the default poll interval, so a
-/// recovered registry is polled again at the next cycle.
-const MAX: Duration = Duration::from_secs(240);
+/// The longest pause, in multiples of the first: with the default 15 s,
+/// 240 s, shorter than the default poll interval, so a recovered registry
+/// is polled again at the next cycle.
+const MAX_FACTOR: u32 = 16;
 
 /// The back-off state of one registry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Backoff {
+    first: Duration,
     failures: u32,
     until: Option<Instant>,
 }
 
 impl Backoff {
+    /// A healthy registry, paused for `first` after its first failure.
+    pub(crate) fn new(first: Duration) -> Self {
+        Self {
+            first,
+            failures: 0,
+            until: None,
+        }
+    }
+
     /// Records a failure at `now`; returns when requests may resume.
     pub(crate) fn failed(&mut self, now: Instant) -> Instant {
         self.failures = self.failures.saturating_add(1);
-        let exponent = (self.failures - 1).min(16);
-        let pause = FIRST.saturating_mul(1 << exponent).min(MAX);
-        let until = now + pause;
+        let factor = 1_u32 << (self.failures - 1).min(MAX_FACTOR.ilog2());
+        let until = now + self.first.saturating_mul(factor);
         self.until = Some(until);
         until
     }
 
     /// Records a success: the registry is healthy again.
     pub(crate) fn succeeded(&mut self) {
-        *self = Self::default();
+        self.failures = 0;
+        self.until = None;
     }
 
     /// `Some(when)` while requests must wait until `when`.
@@ -49,7 +57,7 @@ mod tests {
     #[test]
     fn pauses_double_up_to_the_cap_and_reset_on_success() {
         let now = Instant::now();
-        let mut backoff = Backoff::default();
+        let mut backoff = Backoff::new(Duration::from_secs(15));
         assert_eq!(backoff.paused_until(now), None);
         let pauses: Vec<u64> = (0..6)
             .map(|_| (backoff.failed(now) - now).as_secs())

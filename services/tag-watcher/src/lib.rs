@@ -93,7 +93,11 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> anyhow::Resul
         Service::start::<store::Migrator, _>(SERVICE, DEFAULT_PORT, &config, shutdown.clone())
             .await?;
     let relay = Arc::new(Notify::new());
-    let registries = Registries::new(settings.registry_client()?, settings.registry_concurrency);
+    let registries = Registries::new(
+        settings.registry_client()?,
+        settings.registry_concurrency,
+        settings.registry_backoff,
+    );
     let refresher = Refresher {
         db: service.db.clone(),
         bus: service.bus.clone(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tagwarden_registry::{
@@ -37,6 +37,8 @@ pub(crate) struct Registries {
     client: RegistryClient,
     /// Requests in flight per registry host.
     limit: usize,
+    /// The pause after a registry's first failure.
+    backoff: Duration,
     hosts: Arc<Mutex<HashMap<String, Arc<Host>>>>,
 }
 
@@ -47,11 +49,13 @@ struct Host {
 }
 
 impl Registries {
-    /// Wraps `client`, allowing `limit` requests at once per registry.
-    pub(crate) fn new(client: RegistryClient, limit: usize) -> Self {
+    /// Wraps `client`, allowing `limit` requests at once per registry and
+    /// pausing a failing registry for `backoff`, doubling while it fails.
+    pub(crate) fn new(client: RegistryClient, limit: usize, backoff: Duration) -> Self {
         Self {
             client,
             limit: limit.max(1),
+            backoff,
             hosts: Arc::default(),
         }
     }
@@ -143,7 +147,7 @@ impl Registries {
         let host = hosts.entry(registry.to_owned()).or_insert_with(|| {
             Arc::new(Host {
                 permits: Semaphore::new(self.limit),
-                backoff: Mutex::default(),
+                backoff: Mutex::new(Backoff::new(self.backoff)),
             })
         });
         host.clone()

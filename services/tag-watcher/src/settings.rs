@@ -30,6 +30,13 @@ pub struct Settings {
     pub registry_concurrency: usize,
     /// Repositories refreshed at once in a cycle (across registries).
     pub cycle_concurrency: usize,
+    /// Attempts per registry request (429, 5xx and connection failures are
+    /// retried with growing delays and `Retry-After`).
+    pub registry_attempts: u32,
+    /// Seconds a registry is left alone after its retries ran out; doubles
+    /// while it keeps failing, up to 16 times this.
+    #[serde(deserialize_with = "seconds")]
+    pub registry_backoff: Duration,
     /// Registries reached over plain HTTP although not on loopback.
     pub insecure_registries: Vec<String>,
     /// Static credentials per registry host; other hosts are anonymous.
@@ -45,6 +52,8 @@ impl Default for Settings {
             poll_jitter: Duration::from_secs(30),
             registry_concurrency: 8,
             cycle_concurrency: 32,
+            registry_attempts: 5,
+            registry_backoff: Duration::from_secs(15),
             insecure_registries: Vec::new(),
             registries: Vec::new(),
             notifications: NotificationSettings::default(),
@@ -81,10 +90,11 @@ impl Settings {
             let basic = Credentials::basic(&login.username, login.password.expose_secret());
             credentials = credentials.with(host, basic);
         }
-        let config = ClientConfig {
+        let mut config = ClientConfig {
             insecure_registries,
             ..ClientConfig::default()
         };
+        config.retry.max_attempts = self.registry_attempts.max(1);
         RegistryClient::new(config, Arc::new(credentials))
             .context("failed to build the registry client")
     }
