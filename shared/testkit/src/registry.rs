@@ -30,7 +30,12 @@ pub struct RegistryOptions {
     pub accept_schema1: bool,
 }
 
-/// A webhook the registry posts its push and pull events to.
+/// A webhook the registry posts its push and pull events to: JSON
+/// envelopes `{"events": [...]}` of media type
+/// `application/vnd.docker.distribution.events.v1+json`, one event per
+/// blob and manifest; a manifest push carries `target.repository` and
+/// `target.tag`. Delivery is retried by the registry (threshold 3,
+/// backoff 1s), so handlers must accept duplicates.
 #[derive(Debug, Clone)]
 pub struct NotificationEndpoint {
     /// Where events are POSTed.

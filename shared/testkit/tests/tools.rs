@@ -4,7 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tagwarden_testkit::{ImageBuilder, LocalRegistry, OciImage, PushFormat, RegistryOptions};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tagwarden_testkit::{
+    ImageBuilder, LocalRegistry, NotificationEndpoint, OciImage, PushFormat, RegistryOptions,
+};
 
 fn manifest(registry: &LocalRegistry, repo: &str, tag: &str) -> (String, serde_json::Value) {
     let accept = "application/vnd.oci.image.index.v1+json, \
@@ -163,4 +170,74 @@ fn docker_archives_are_written() {
         .unwrap();
     let listing = String::from_utf8_lossy(&listing.stdout);
     assert!(listing.lines().any(|l| l == "manifest.json"), "{listing}");
+}
+
+/// Accepts webhook POSTs and sends (headers, body) of each down a channel.
+fn webhook() -> (String, mpsc::Receiver<(String, String)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut head, mut length) = (String::new(), 0);
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            if tx
+                .send((head, String::from_utf8_lossy(&body).into_owned()))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn pushes_are_notified_to_the_configured_endpoint_with_its_headers() {
+    let (url, events) = webhook();
+    let headers = vec![("Authorization".to_owned(), "Bearer hook-secret".to_owned())];
+    let options = RegistryOptions {
+        notifications: Some(NotificationEndpoint { url, headers }),
+        ..RegistryOptions::default()
+    };
+    let registry = LocalRegistry::start_with(options);
+    ImageBuilder::new()
+        .file("a", "b")
+        .build()
+        .push(&registry, "hooked/app:v1");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let (head, body) = events
+            .recv_timeout(left)
+            .expect("a push event before the deadline");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let pushed_tag = body["events"].as_array().unwrap().iter().any(|e| {
+            e["action"] == "push"
+                && e["target"]["repository"] == "hooked/app"
+                && e["target"]["tag"] == "v1"
+        });
+        if pushed_tag {
+            assert!(head.contains("Bearer hook-secret"), "{head}");
+            break;
+        }
+    }
 }

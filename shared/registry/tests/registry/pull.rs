@@ -6,6 +6,7 @@ use tagwarden_registry::{BlobError, Digest, ManifestError, Platform, Unsupported
 use tagwarden_testkit::{ImageBuilder, LocalRegistry, OciImage, PushFormat, RegistryOptions};
 use tokio::io::AsyncReadExt;
 
+use crate::standin::{Behaviour, StandIn};
 use crate::support::{anonymous, image, read_all};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -315,4 +316,29 @@ async fn a_corrupted_manifest_is_a_digest_mismatch() {
     };
     assert_eq!(expected.to_string(), built.digest());
     assert!(err.to_string().contains(&reference.to_string()), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_digest_header_the_digest_is_the_sha256_of_the_body() {
+    let registry = LocalRegistry::start();
+    let built = two_layer_image();
+    built.push(&registry, "team/app:v1");
+    let standin = StandIn::start(registry.host(), Behaviour::HideDigest).await;
+    let reference = image(standin.host(), "team/app:v1");
+    let client = anonymous();
+
+    let digest = client.manifest_digest(&reference).await.unwrap();
+    let resolved = client
+        .resolve(&reference, &Platform::default())
+        .await
+        .unwrap();
+
+    assert_eq!(digest.to_string(), built.digest());
+    assert_eq!(resolved.digest.to_string(), built.digest());
+    let methods: Vec<String> = standin
+        .seen("/manifests/v1")
+        .iter()
+        .map(|s| s.method.to_string())
+        .collect();
+    assert_eq!(methods, ["HEAD", "GET", "GET"]);
 }

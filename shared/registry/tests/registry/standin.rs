@@ -36,11 +36,15 @@ pub(crate) enum Behaviour {
     /// next page; with `fail_later_pages`, every page after the first is a
     /// 503.
     PaginatedTags { fail_later_pages: bool },
+    /// Forwards everything but drops `Docker-Content-Digest`, as some
+    /// registries and proxies do.
+    HideDigest,
 }
 
 /// A request the stand-in saw.
 #[derive(Debug, Clone)]
 pub(crate) struct Seen {
+    pub(crate) method: Method,
     /// Path and query, e.g. `/v2/a/tags/list?n=50`.
     pub(crate) target: String,
     pub(crate) authorization: Option<String>,
@@ -115,6 +119,7 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
     let earlier = {
         let mut seen = s.seen.lock().unwrap();
         seen.push(Seen {
+            method: method.clone(),
             target: target.clone(),
             authorization: authorization.clone(),
         });
@@ -172,6 +177,11 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
         }
         Behaviour::PaginatedTags { fail_later_pages } if target.contains("/tags/list") => {
             return paginated_tags(&s, &target, *fail_later_pages).await;
+        }
+        Behaviour::HideDigest => {
+            let mut response = forward(&s, method, &target, &headers, body).await;
+            response.headers_mut().remove("docker-content-digest");
+            return response;
         }
         _ => {}
     }
