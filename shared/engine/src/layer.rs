@@ -21,8 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, Findings};
 use crate::inventory::{OsRelease, Package};
-#[allow(unused_imports)]
-pub(crate) use reader::{ChannelReader, Chunk};
+pub(crate) use reader::ChannelReader;
 use reader::{Compression, HashingReader};
 
 /// What a layer does to the filesystem, as far as merging layers needs.

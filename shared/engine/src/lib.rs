@@ -10,8 +10,11 @@
 pub mod advisory;
 pub mod analyzer;
 pub mod analyzers;
+mod cache;
+pub mod engine;
 pub mod inventory;
 mod layer;
 mod overlay;
+pub mod source;
 pub mod matcher;
 pub mod version;
