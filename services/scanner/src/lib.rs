@@ -1,5 +1,6 @@
 //! Scanner: runs the scanning engine for each requested scan and keeps the issues it finds.
 
+pub mod issues;
 mod store;
 
 use serde::Deserialize;
