@@ -21,6 +21,7 @@ pub mod npm;
 pub mod os_release;
 pub mod python;
 mod rpm;
+mod ruby;
 mod java;
 mod rust;
 mod go;
@@ -31,6 +32,7 @@ pub use npm::NpmAnalyzer;
 pub use os_release::OsReleaseAnalyzer;
 pub use python::PythonAnalyzer;
 pub use rpm::RpmAnalyzer;
+pub use ruby::RubyAnalyzer;
 pub use java::JavaAnalyzer;
 pub use rust::RustAnalyzer;
 pub use go::GoBinaryAnalyzer;
@@ -44,6 +46,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(PythonAnalyzer),
         Box::new(NpmAnalyzer),
         Box::new(RpmAnalyzer),
+        Box::new(RubyAnalyzer),
         Box::new(JavaAnalyzer),
         Box::new(RustAnalyzer),
         Box::new(GoBinaryAnalyzer),
