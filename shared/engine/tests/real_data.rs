@@ -7,3 +7,6 @@ mod support;
 
 #[path = "real_data/ground_truth.rs"]
 mod ground_truth;
+
+#[path = "real_data/debian9.rs"]
+mod debian9;
