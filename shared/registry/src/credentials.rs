@@ -14,7 +14,10 @@ use subtle::ConstantTimeEq;
 
 use crate::host::RegistryHost;
 
-/// What to present to a registry.
+/// What to present to a registry. There is no variant for a ready-made
+/// registry bearer token: every registry Tagwarden targets (ECR, ACR, GAR,
+/// Docker Hub, GHCR, Harbor) takes a user name and password or access
+/// token at its token endpoint.
 #[derive(Clone)]
 pub enum Credentials {
     /// No credentials: public images, or registries without auth. Bearer

@@ -54,6 +54,8 @@ impl RegistryClient {
     /// Starting the download is retried like other requests (without
     /// `Retry-After`, which oci-client does not pass on); a download that
     /// breaks part way is not resumed: the caller retries the whole blob.
+    /// Foreign layers (descriptor `urls`, used by old Windows base images)
+    /// are fetched from the registry only, never from the URLs they list.
     #[tracing::instrument(skip(self, descriptor), fields(image = %image, digest = %descriptor.digest))]
     pub async fn blob(
         &self,

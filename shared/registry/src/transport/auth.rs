@@ -6,6 +6,11 @@
 //! needed last time (a cached token, or basic credentials), and the
 //! challenge on a 401 says what to do instead: fetch a token from the
 //! realm for the scope the registry names, or send basic credentials.
+//!
+//! Only the `Bearer` and `Basic` schemes are answered. Tokens are asked for
+//! with a GET and basic credentials, as Docker's token spec describes; a
+//! registry whose token endpoint only takes the OAuth2 POST form (refresh
+//! tokens in a form body) is not supported.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;

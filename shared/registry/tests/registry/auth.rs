@@ -96,6 +96,7 @@ async fn a_bearer_challenge_gets_a_scoped_token_once_and_uses_it() {
     let behaviour = Behaviour::Bearer {
         user: "robot".to_owned(),
         password: "t0ken-pass".to_owned(),
+        expires_in: 300,
     };
     let standin = StandIn::start(registry.host(), behaviour).await;
     let client = with_password(standin.host(), "robot", "t0ken-pass");
@@ -166,6 +167,7 @@ async fn a_token_endpoint_refusing_the_credentials_is_unauthorized() {
     let behaviour = Behaviour::Bearer {
         user: "robot".to_owned(),
         password: "right".to_owned(),
+        expires_in: 300,
     };
     let standin = StandIn::start(registry.host(), behaviour).await;
     let reference = image(standin.host(), "bear/app:v1");
@@ -184,4 +186,28 @@ async fn a_token_endpoint_refusing_the_credentials_is_unauthorized() {
             standin.host()
         )
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_fetched_again() {
+    let registry = LocalRegistry::start();
+    ImageBuilder::new()
+        .file("a.txt", "x")
+        .build()
+        .push(&registry, "bear/app:v1");
+    // Five seconds is inside the client's safety margin: the token counts
+    // as expired as soon as it arrives.
+    let behaviour = Behaviour::Bearer {
+        user: "robot".to_owned(),
+        password: "pass".to_owned(),
+        expires_in: 5,
+    };
+    let standin = StandIn::start(registry.host(), behaviour).await;
+    let client = with_password(standin.host(), "robot", "pass");
+    let reference = image(standin.host(), "bear/app:v1");
+
+    client.manifest_digest(&reference).await.unwrap();
+    client.manifest_digest(&reference).await.unwrap();
+
+    assert_eq!(standin.seen("/token").len(), 2);
 }

@@ -23,7 +23,12 @@ pub(crate) const TOKEN: &str = "standin-token";
 pub(crate) enum Behaviour {
     /// Every `/v2/` request needs `Bearer TOKEN`, got from `/token` with
     /// these basic credentials; the challenge names realm, service, scope.
-    Bearer { user: String, password: String },
+    /// Tokens say they last `expires_in` seconds.
+    Bearer {
+        user: String,
+        password: String,
+        expires_in: u64,
+    },
     /// The first `times` requests whose path contains `path` get `status`
     /// (with `Retry-After` if given); later ones are forwarded.
     Fault {
@@ -129,11 +134,15 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
         .await
         .unwrap();
     match &s.behaviour {
-        Behaviour::Bearer { user, password } => {
+        Behaviour::Bearer {
+            user,
+            password,
+            expires_in,
+        } => {
             if target.starts_with("/token") {
                 let expected = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));
                 return if authorization.as_deref() == Some(expected.as_str()) {
-                    let token = format!(r#"{{"token":"{TOKEN}","expires_in":300}}"#);
+                    let token = format!(r#"{{"token":"{TOKEN}","expires_in":{expires_in}}}"#);
                     reply(
                         StatusCode::OK,
                         &[("content-type", "application/json")],
