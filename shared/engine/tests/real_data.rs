@@ -10,3 +10,6 @@ mod ground_truth;
 
 #[path = "real_data/debian9.rs"]
 mod debian9;
+
+#[path = "real_data/languages.rs"]
+mod languages;

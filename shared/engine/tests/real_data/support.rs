@@ -42,3 +42,67 @@ pub fn database() -> &'static AdvisoryDb {
 pub fn import_summary() -> &'static ImportSummary {
     &imported().summary
 }
+
+/// Runs every engine analyzer over the files under `root`, as if they sat
+/// at `prefix` inside an image, and returns the inventory.
+pub fn analyze_tree(root: &Path, prefix: &str) -> tagwarden_engine::inventory::Inventory {
+    use std::os::unix::fs::PermissionsExt;
+    use tagwarden_engine::analyzer::{FileInput, FileMeta};
+
+    let analyzers = tagwarden_engine::analyzers::all();
+    let mut inventory = tagwarden_engine::inventory::Inventory::default();
+    for entry in walkdir::WalkDir::new(root) {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let path = format!("{}/{relative}", prefix.trim_end_matches('/'));
+        let metadata = entry.metadata().unwrap();
+        let meta = FileMeta {
+            path: &path,
+            size: metadata.len(),
+            mode: metadata.permissions().mode(),
+        };
+        let wanting: Vec<_> = analyzers.iter().filter(|a| a.wants(&meta)).collect();
+        if wanting.is_empty() {
+            continue;
+        }
+        let contents = std::fs::read(entry.path()).unwrap();
+        for analyzer in wanting {
+            let found = analyzer
+                .analyze(&FileInput {
+                    path: &path,
+                    contents: &contents,
+                })
+                .unwrap();
+            for mut package in found.packages {
+                if package.path.is_empty() {
+                    package.path = path.clone();
+                }
+                inventory.packages.push(package);
+            }
+            inventory.os = inventory.os.take().or(found.os);
+        }
+    }
+    inventory.normalize();
+    inventory
+}
+
+/// Runs a command, failing the test with its output when it fails.
+pub fn run(command: &mut std::process::Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
