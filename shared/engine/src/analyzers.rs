@@ -21,6 +21,7 @@ pub mod npm;
 pub mod os_release;
 pub mod python;
 mod rpm;
+mod php;
 mod ruby;
 mod java;
 mod rust;
@@ -32,6 +33,7 @@ pub use npm::NpmAnalyzer;
 pub use os_release::OsReleaseAnalyzer;
 pub use python::PythonAnalyzer;
 pub use rpm::RpmAnalyzer;
+pub use php::PhpAnalyzer;
 pub use ruby::RubyAnalyzer;
 pub use java::JavaAnalyzer;
 pub use rust::RustAnalyzer;
@@ -46,6 +48,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(PythonAnalyzer),
         Box::new(NpmAnalyzer),
         Box::new(RpmAnalyzer),
+        Box::new(PhpAnalyzer),
         Box::new(RubyAnalyzer),
         Box::new(JavaAnalyzer),
         Box::new(RustAnalyzer),

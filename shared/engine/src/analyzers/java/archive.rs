@@ -63,18 +63,18 @@ fn read_archive(path: &str, bytes: &[u8], depth: usize, walk: &mut Walk) -> Resu
             own.extend(metadata::pom_properties(&String::from_utf8_lossy(&text)));
         }
     }
-    if own.is_empty() {
-        if let Some(index) = names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case("META-INF/MANIFEST.MF"))
-        {
-            let text = read_entry(&mut zip, index, MAX_METADATA)?;
-            let file_name = path.rsplit(['/', '!']).next().unwrap_or(path);
-            own.extend(metadata::manifest(
-                &String::from_utf8_lossy(&text),
-                file_name,
-            ));
-        }
+    let manifest = names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case("META-INF/MANIFEST.MF"));
+    if own.is_empty()
+        && let Some(index) = manifest
+    {
+        let text = read_entry(&mut zip, index, MAX_METADATA)?;
+        let file_name = path.rsplit(['/', '!']).next().unwrap_or(path);
+        own.extend(metadata::manifest(
+            &String::from_utf8_lossy(&text),
+            file_name,
+        ));
     }
     walk.found
         .extend(own.into_iter().map(|c| (path.to_owned(), c)));
