@@ -241,3 +241,12 @@ fn pushes_are_notified_to_the_configured_endpoint_with_its_headers() {
         }
     }
 }
+
+#[test]
+fn blobs_and_manifests_go_in_through_the_api() {
+    let registry = LocalRegistry::start();
+    let digest = registry.put_blob("api/app", b"{}");
+    let head = registry.request("HEAD", &format!("/v2/api/app/blobs/{digest}"), &[], &[]);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("docker-content-digest"), Some(digest.as_str()));
+}
