@@ -17,27 +17,27 @@ mod control;
 
 pub mod apk;
 pub mod dpkg;
+mod go;
+mod java;
 pub mod npm;
 pub mod os_release;
+mod php;
 pub mod python;
 mod rpm;
-mod php;
 mod ruby;
-mod java;
 mod rust;
-mod go;
 
 pub use apk::ApkAnalyzer;
 pub use dpkg::DpkgAnalyzer;
+pub use go::GoBinaryAnalyzer;
+pub use java::JavaAnalyzer;
 pub use npm::NpmAnalyzer;
 pub use os_release::OsReleaseAnalyzer;
+pub use php::PhpAnalyzer;
 pub use python::PythonAnalyzer;
 pub use rpm::RpmAnalyzer;
-pub use php::PhpAnalyzer;
 pub use ruby::RubyAnalyzer;
-pub use java::JavaAnalyzer;
 pub use rust::RustAnalyzer;
-pub use go::GoBinaryAnalyzer;
 
 /// Every analyzer, in no particular order.
 pub fn all() -> Vec<Box<dyn Analyzer>> {
