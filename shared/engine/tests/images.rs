@@ -32,3 +32,105 @@ async fn bookworm_base_from_registry_equals_dpkg_query() {
     assert_eq!(scanned.digest.as_deref(), Some(digest.trim()));
     assert!(scanned.inventory.warnings.is_empty(), "{:?}", scanned.inventory.warnings);
 }
+
+/// `(name, version)` of every package in `npm ls --all --json` output.
+fn npm_ls_pairs(tree: &serde_json::Value, out: &mut BTreeSet<(String, String)>) {
+    let Some(deps) = tree.get("dependencies").and_then(|d| d.as_object()) else {
+        return;
+    };
+    for (name, dep) in deps {
+        let version = dep["version"].as_str().expect("npm ls version");
+        out.insert((name.clone(), version.to_owned()));
+        npm_ls_pairs(dep, out);
+    }
+}
+
+/// `type name version diff_id` from `expected/packages.tsv`.
+fn expected_attribution(image: &std::path::Path) -> BTreeSet<String> {
+    read_lines(&image.join("expected/packages.tsv"))
+        .into_iter()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            format!("{} {} {} {}", f[0], f[1], f[2], f[4])
+        })
+        .collect()
+}
+
+/// The app image: pip and npm layers over the base, and a top layer that
+/// purges e2fsprogs (whiteouts plus a rewritten dpkg status). The
+/// inventory is that of the final filesystem, every package attributed to
+/// the layer that installed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bookworm_app_matches_dpkg_pip_and_npm_with_layers() {
+    let Some(image) = built_image("bookworm-app") else { return };
+    let engine = engine(None);
+    let scanned = scan(&engine, &format!("oci:{}:bookworm-app", image.join("oci").display())).await;
+    let inventory = &scanned.inventory;
+
+    assert_eq!(dpkg_lines(inventory), read_lines(&image.join("expected/dpkg.txt")));
+    assert!(!dpkg_lines(inventory).iter().any(|l| l.starts_with("e2fsprogs ")));
+    assert!(dpkg_lines(inventory).iter().any(|l| l.starts_with("libext2fs2 ")));
+
+    let pip: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image.join("expected/pip.json")).unwrap()).unwrap();
+    let pip: BTreeSet<(String, String)> = pip
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["name"].as_str().unwrap().to_owned(), d["version"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(pip.len(), 11);
+    assert_eq!(pairs(inventory, PackageKind::Python), pip);
+
+    let npm: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image.join("expected/npm.json")).unwrap()).unwrap();
+    let mut npm_ls = BTreeSet::new();
+    npm_ls_pairs(&npm, &mut npm_ls);
+    assert!(npm_ls.contains(&("minimist".to_owned(), "0.0.8".to_owned())));
+    assert_eq!(pairs(inventory, PackageKind::Npm), npm_ls);
+    // Installed packages come from node_modules, not the lockfile.
+    assert!(inventory.packages.iter().filter(|p| p.kind == PackageKind::Npm).all(|p| p.path.contains("/node_modules/")));
+
+    let kind = |k: PackageKind| match k {
+        PackageKind::Deb => "dpkg",
+        PackageKind::Python => "pypi",
+        PackageKind::Npm => "npm",
+        other => other.as_str(),
+    };
+    let ours: BTreeSet<String> = inventory
+        .packages
+        .iter()
+        .map(|p| format!("{} {} {} {}", kind(p.kind), p.name, p.version, p.layer.as_deref().unwrap()))
+        .collect();
+    assert_eq!(ours, expected_attribution(&image));
+    assert_eq!(inventory.os.as_ref().unwrap().id, "debian");
+    assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
+}
+
+/// One image from a registry, an OCI layout and a `docker save` tarball:
+/// the same inventory, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_layout_and_archive_give_identical_inventories() {
+    let Some(image) = built_image("bookworm-app") else { return };
+    let registry = LocalRegistry::start();
+    push(registry.host(), "bookworm-app", "test/app:v1");
+    let engine = engine(None);
+    let from_registry = scan(&engine, &format!("{}/test/app:v1", registry.host())).await;
+    let from_layout = scan(&engine, &format!("oci:{}:bookworm-app", image.join("oci").display())).await;
+    let archive = image.join("docker-save.tar");
+    let from_archive = scan(&engine, &format!("docker-archive:{}", archive.display())).await;
+
+    assert!(from_registry.inventory.packages.len() > 100);
+    assert_eq!(from_layout.inventory, from_registry.inventory);
+    assert_eq!(from_archive.inventory, from_registry.inventory);
+    let diff_ids = |s: &tagwarden_engine::engine::ScannedImage| {
+        s.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(diff_ids(&from_layout), diff_ids(&from_registry));
+    assert_eq!(diff_ids(&from_archive), diff_ids(&from_registry));
+    assert_eq!(from_layout.digest, from_registry.digest);
+    // A path alone is recognised too.
+    let by_path = scan(&engine, &archive.display().to_string()).await;
+    assert_eq!(by_path.inventory, from_registry.inventory);
+}

@@ -21,21 +21,31 @@ use crate::inventory::Package;
 struct Lockfile {
     lockfile_version: Option<u32>,
     #[serde(default)]
-    packages: Option<BTreeMap<String, Entry>>,
+    packages: Option<BTreeMap<String, FlatEntry>>,
     #[serde(default)]
-    dependencies: BTreeMap<String, Entry>,
+    dependencies: BTreeMap<String, NestedEntry>,
 }
 
+/// A v2/v3 `packages` entry (its `dependencies` are version ranges, not
+/// read).
 #[derive(Debug, Default, Deserialize)]
-struct Entry {
+struct FlatEntry {
     name: Option<String>,
     version: Option<String>,
     #[serde(default)]
     dev: bool,
     #[serde(default)]
     link: bool,
+}
+
+/// A v1 `dependencies` entry, nesting further entries.
+#[derive(Debug, Default, Deserialize)]
+struct NestedEntry {
+    version: Option<String>,
     #[serde(default)]
-    dependencies: BTreeMap<String, Entry>,
+    dev: bool,
+    #[serde(default)]
+    dependencies: BTreeMap<String, NestedEntry>,
 }
 
 /// Reads a lockfile's packages; `path` and `layer` are left empty.
@@ -54,7 +64,7 @@ pub fn parse_lockfile(contents: &[u8]) -> Result<Vec<Package>, String> {
 }
 
 /// v2/v3 `packages`: `{"node_modules/a": {"version": "1.0.0"}, …}`.
-fn flat(packages: BTreeMap<String, Entry>, out: &mut Vec<Package>) {
+fn flat(packages: BTreeMap<String, FlatEntry>, out: &mut Vec<Package>) {
     for (key, entry) in packages {
         let Some(index) = key.rfind("node_modules/") else {
             continue;
@@ -73,9 +83,9 @@ fn flat(packages: BTreeMap<String, Entry>, out: &mut Vec<Package>) {
 }
 
 /// v1 `dependencies`, recursively.
-fn nested(dependencies: BTreeMap<String, Entry>, out: &mut Vec<Package>) {
+fn nested(dependencies: BTreeMap<String, NestedEntry>, out: &mut Vec<Package>) {
     for (key, entry) in dependencies {
-        if !entry.dev && !entry.link {
+        if !entry.dev {
             if let Some((name, version)) = v1_version(&key, entry.version.as_deref()) {
                 out.push(npm_package(name, version));
             }

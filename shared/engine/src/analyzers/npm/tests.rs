@@ -83,7 +83,7 @@ fn lockfile_v3_packages_map() {
     let lock = br#"{
       "name": "app", "lockfileVersion": 3,
       "packages": {
-        "": {"name": "app", "version": "1.0.0"},
+        "": {"name": "app", "version": "1.0.0", "dependencies": {"jquery": "3.3.1"}},
         "node_modules/jquery": {"version": "3.3.1"},
         "node_modules/@types/node": {"version": "20.1.0"},
         "node_modules/mkdirp/node_modules/minimist": {"version": "0.0.8"},
