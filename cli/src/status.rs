@@ -8,14 +8,17 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::Endpoints;
+use crate::client::{self, Access, ServiceUrls};
 
-pub(crate) async fn run(endpoints: &Endpoints) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(endpoints: &Endpoints, access: &Access) -> anyhow::Result<ExitCode> {
+    let file = client::load_file(access.config.as_deref())?;
+    let urls = ServiceUrls::resolve(endpoints, &file);
     let services = [
-        ("discovery", &endpoints.discovery),
-        ("licensing", &endpoints.licensing),
-        ("tag-watcher", &endpoints.tag_watcher),
-        ("scheduler", &endpoints.scheduler),
-        ("scanner", &endpoints.scanner),
+        ("discovery", &urls.discovery),
+        ("licensing", &urls.licensing),
+        ("tag-watcher", &urls.tag_watcher),
+        ("scheduler", &urls.scheduler),
+        ("scanner", &urls.scanner),
     ];
     let mut all_up = true;
     for (name, url) in services {
