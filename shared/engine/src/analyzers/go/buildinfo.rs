@@ -40,24 +40,21 @@ pub(crate) struct RawBuildInfo {
 }
 
 /// Reads the build information of an ELF binary: `Ok(None)` when the
-/// file is not a Go binary, `Err` with a reason when it is one whose
-/// build information cannot be read.
+/// file is not a Go binary (or not an ELF file this reader understands),
+/// `Err` with a reason when it is one whose build information cannot be
+/// read.
 pub(crate) fn read(binary: &[u8]) -> Result<Option<RawBuildInfo>, String> {
     match FileKind::parse(binary) {
-        Ok(FileKind::Elf64) => {
-            let elf = ElfFile64::<object::Endianness>::parse(binary).map_err(elf_error)?;
-            read_from(&elf)
-        }
-        Ok(FileKind::Elf32) => {
-            let elf = ElfFile32::<object::Endianness>::parse(binary).map_err(elf_error)?;
-            read_from(&elf)
-        }
+        Ok(FileKind::Elf64) => match ElfFile64::<object::Endianness>::parse(binary) {
+            Ok(elf) => read_from(&elf),
+            Err(_) => Ok(None),
+        },
+        Ok(FileKind::Elf32) => match ElfFile32::<object::Endianness>::parse(binary) {
+            Ok(elf) => read_from(&elf),
+            Err(_) => Ok(None),
+        },
         _ => Ok(None),
     }
-}
-
-fn elf_error(e: object::Error) -> String {
-    format!("not a readable ELF file: {e}")
 }
 
 fn read_from<'data>(elf: &impl Object<'data>) -> Result<Option<RawBuildInfo>, String> {

@@ -144,17 +144,32 @@ fn warns_about_databases_it_does_not_read() {
 }
 
 #[test]
-fn a_file_that_is_not_sqlite_is_an_error() {
-    let err = RpmAnalyzer
-        .analyze(&FileInput {
-            path: "/var/lib/rpm/rpmdb.sqlite",
-            contents: b"junk",
-        })
-        .expect_err("refused");
+fn warns_about_an_unmerged_write_ahead_log() {
+    let findings = analyze("/var/lib/rpm/rpmdb.sqlite-wal", b"WAL");
     assert_eq!(
-        err.to_string(),
-        "rpm could not read /var/lib/rpm/rpmdb.sqlite: not an SQLite database (no SQLite header)"
+        findings.warnings,
+        [
+            "/var/lib/rpm/rpmdb.sqlite-wal holds rpm database changes that are not read; \
+          rpm packages installed last may be missing"
+        ]
     );
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_an_error() {
+    // Junk, and a file cut off inside the SQLite header.
+    for contents in [&b"junk"[..], b"SQLite format 3\0\x10\0\x02\x02"] {
+        let err = RpmAnalyzer
+            .analyze(&FileInput {
+                path: "/var/lib/rpm/rpmdb.sqlite",
+                contents,
+            })
+            .expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "rpm could not read /var/lib/rpm/rpmdb.sqlite: not an SQLite database (no SQLite header)"
+        );
+    }
 }
 
 /// Two spec files: `hello` (epoch 2) with a `libhello` subpackage, and a
@@ -280,6 +295,32 @@ fn reads_a_real_rpmdb_built_by_rpm() {
         })
         .collect();
     assert_eq!(ours, rpm_query(&dir.path().join("db")));
+
+    // Signing keys are skipped; a damaged header is skipped with a warning.
+    let path = dir.path().join("db/rpmdb.sqlite");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let key = header::build(
+        &[
+            (TAG_NAME, "gpg-pubkey"),
+            (TAG_VERSION, "fd431d51"),
+            (TAG_RELEASE, "4ae0493b"),
+        ],
+        None,
+    );
+    for blob in [key, vec![0, 0, 0, 9]] {
+        conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [blob])
+            .expect("insert");
+    }
+    drop(conn);
+    let findings = analyze(
+        "/var/lib/rpm/rpmdb.sqlite",
+        &std::fs::read(&path).expect("read"),
+    );
+    assert_eq!(findings.packages.len(), 3);
+    assert_eq!(
+        findings.warnings,
+        ["/var/lib/rpm/rpmdb.sqlite: package header 5 skipped: shorter than its 8-byte preamble"]
+    );
 }
 
 #[test]
