@@ -99,6 +99,8 @@ fn files_that_are_not_go_binaries_give_nothing() {
         analyze(b"#!/bin/sh\necho hi\n").expect("reads"),
         Findings::default()
     );
+    let cut_off_elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0";
+    assert_eq!(analyze(cut_off_elf).expect("reads"), Findings::default());
     // A real ELF binary of this machine, written in C.
     if let Ok(ls) = std::fs::read("/bin/ls") {
         assert_eq!(analyze(&ls).expect("reads"), Findings::default());
