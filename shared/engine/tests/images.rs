@@ -134,3 +134,66 @@ async fn registry_layout_and_archive_give_identical_inventories() {
     let by_path = scan(&engine, &archive.display().to_string()).await;
     assert_eq!(by_path.inventory, from_registry.inventory);
 }
+
+/// A multi-platform index with an attestation entry: linux/amd64 unless
+/// another platform is asked for, from the registry and from the layout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_platform_index_picks_amd64_by_default_and_arm64_on_request() {
+    let Some(image) = built_image("multiarch") else { return };
+    let registry = LocalRegistry::start();
+    push(registry.host(), "multiarch", "test/multi:v1");
+    let reference = format!("{}/test/multi:v1", registry.host());
+    let layout = format!("oci:{}:multiarch", image.join("oci").display());
+    let expected = |platform: &str| read_lines(&image.join("expected").join(platform).join("dpkg.txt"));
+    let digest = |platform: &str| {
+        std::fs::read_to_string(image.join("expected").join(platform).join("manifest-digest")).unwrap().trim().to_owned()
+    };
+
+    let default = engine(None);
+    let arm = engine_for_platform("linux/arm64");
+    for source in [&reference, &layout] {
+        let amd64 = scan(&default, source).await;
+        assert_eq!(dpkg_lines(&amd64.inventory), expected("linux-amd64"), "{source}");
+        assert_eq!(amd64.digest.as_deref(), Some(digest("linux-amd64").as_str()));
+        assert_eq!(amd64.platform.as_deref(), Some("linux/amd64"));
+        assert!(dpkg_lines(&amd64.inventory).iter().any(|l| l.starts_with("intel-microcode ")));
+
+        let arm64 = scan(&arm, source).await;
+        assert_eq!(dpkg_lines(&arm64.inventory), expected("linux-arm64"), "{source}");
+        assert_eq!(arm64.digest.as_deref(), Some(digest("linux-arm64").as_str()));
+        assert!(dpkg_lines(&arm64.inventory).iter().any(|l| l.starts_with("raspi-firmware ")));
+    }
+    let s390x = engine_for_platform("linux/s390x");
+    let err = s390x.inventory(&reference.parse().unwrap()).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("linux/s390x") && message.contains("linux/arm64"), "{message}");
+    assert!(!message.contains("unknown/unknown"), "{message}");
+}
+
+fn engine_for_platform(platform: &str) -> tagwarden_engine::engine::Engine {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    tagwarden_engine::engine::Engine::new(tagwarden_engine::engine::EngineConfig {
+        platform: platform.parse().unwrap(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+/// A zstd-compressed layer and an uncompressed one, from the registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zstd_and_uncompressed_layers() {
+    let Some(image) = built_image("zstd") else { return };
+    let registry = LocalRegistry::start();
+    push(registry.host(), "zstd", "test/zstd:v1");
+    let scanned = scan(&engine(None), &format!("{}/test/zstd:v1", registry.host())).await;
+    let media: Vec<&str> = scanned.layers.iter().map(|l| l.media_type.as_str()).collect();
+    assert_eq!(
+        media,
+        ["application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar"]
+    );
+    assert_eq!(dpkg_lines(&scanned.inventory), read_lines(&image.join("expected/dpkg.txt")));
+    // Same diff id as bookworm-base's gzip layer: one uncompressed tar.
+    let base_layers = read_lines(&image.join("expected/layers.txt"));
+    let diff_id = base_layers.iter().find(|l| l.starts_with("0\t")).unwrap().split('\t').nth(2).unwrap();
+    assert_eq!(scanned.layers[0].diff_id, diff_id);
+}

@@ -144,3 +144,97 @@ pub fn read_lines(path: &Path) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+/// A tar of `(name, contents)` regular files; names written raw, so a
+/// test can write names the `tar` crate's setters refuse (`../x`).
+pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut header = tar::Header::new_gnu();
+        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o644);
+        header.set_size(data.len() as u64);
+        header.set_cksum();
+        builder.append(&header, *data).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+/// gzip of `bytes`.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// One layer of a hand-made layout: media type, blob, and the diff id the
+/// config claims for it.
+pub struct RawLayer {
+    pub media_type: &'static str,
+    pub blob: Vec<u8>,
+    pub diff_id: String,
+}
+
+impl RawLayer {
+    /// A gzip layer of `tar`, with its true diff id.
+    pub fn gzip(tar: &[u8]) -> Self {
+        RawLayer {
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
+            blob: gzip(tar),
+            diff_id: sha256(tar),
+        }
+    }
+}
+
+/// Writes an OCI layout holding one image tagged `test` made of `layers`
+/// (blobs written as given, digests computed over them), and returns the
+/// manifest's digest. `manifest_override` replaces the manifest JSON.
+pub fn write_layout(dir: &Path, layers: &[RawLayer], manifest_override: Option<serde_json::Value>) -> String {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let digest = sha256(bytes);
+        std::fs::write(blobs.join(&digest[7..]), bytes).unwrap();
+        (digest, bytes.len())
+    };
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
+    });
+    let (config_digest, config_size) = put(&serde_json::to_vec(&config).unwrap());
+    let layer_descriptors: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|l| {
+            let (digest, size) = put(&l.blob);
+            serde_json::json!({"mediaType": l.media_type, "digest": digest, "size": size})
+        })
+        .collect();
+    let manifest = manifest_override.unwrap_or_else(|| {
+        serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
+            "layers": layer_descriptors,
+        })
+    });
+    let (manifest_digest, manifest_size) = put(&serde_json::to_vec(&manifest).unwrap());
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest, "size": manifest_size,
+            "annotations": {"org.opencontainers.image.ref.name": "test"},
+        }],
+    });
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    manifest_digest
+}
