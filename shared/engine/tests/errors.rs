@@ -46,7 +46,10 @@ async fn layout_layer_whose_digest_does_not_match() {
 
     let source = format!("oci:{}:test", dir.path().display());
     let err = scan_err(&engine(None), &source).await;
-    assert!(matches!(err, ScanError::DigestMismatch { ref what, .. } if what == "layer 0 blob"), "{err}");
+    assert!(
+        matches!(err, ScanError::DigestMismatch { ref what, .. } if what == "layer 0 blob"),
+        "{err}"
+    );
     assert!(err.to_string().contains(&source), "{err}");
 }
 
@@ -56,7 +59,9 @@ async fn registry_layer_whose_digest_does_not_match() {
         return;
     }
     let registry = LocalRegistry::start();
-    let image = ImageBuilder::new().file("var/lib/dpkg/status", STATUS).build();
+    let image = ImageBuilder::new()
+        .file("var/lib/dpkg/status", STATUS)
+        .build();
     image.push(&registry, "test/corrupt:v1");
     let manifest: serde_json::Value = serde_json::from_slice(&image.blob(&image.digest())).unwrap();
     let layer = manifest["layers"][0]["digest"].as_str().unwrap();
@@ -75,8 +80,13 @@ async fn truncated_gzip_layer() {
     layer.blob.truncate(layer.blob.len() / 2);
     write_layout(dir.path(), &[layer], None);
     let err = scan_err(&engine(None), &format!("oci:{}", dir.path().display())).await;
-    let ScanError::CorruptLayer { ref detail, .. } = err else { panic!("{err}") };
-    assert!(detail.contains("gzip stream ends early (truncated)"), "{err}");
+    let ScanError::CorruptLayer { ref detail, .. } = err else {
+        panic!("{err}")
+    };
+    assert!(
+        detail.contains("gzip stream ends early (truncated)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -86,7 +96,14 @@ async fn tar_entry_escaping_the_root() {
     let layer_digest = sha256(&layer.blob);
     write_layout(dir.path(), &[layer], None);
     let err = scan_err(&engine(None), &format!("oci:{}:test", dir.path().display())).await;
-    let ScanError::PathEscape { ref entry, ref layer, .. } = err else { panic!("{err}") };
+    let ScanError::PathEscape {
+        ref entry,
+        ref layer,
+        ..
+    } = err
+    else {
+        panic!("{err}")
+    };
     assert_eq!(entry, "../../etc/evil");
     assert_eq!(*layer, layer_digest);
     assert!(err.to_string().contains("escapes the image root"), "{err}");
@@ -99,7 +116,10 @@ async fn diff_id_that_does_not_match_the_config() {
     layer.diff_id = sha256(b"not this tar");
     write_layout(dir.path(), &[layer], None);
     let err = scan_err(&engine(None), &format!("oci:{}:test", dir.path().display())).await;
-    assert!(matches!(err, ScanError::DigestMismatch { ref what, .. } if what.ends_with("diff id")), "{err}");
+    assert!(
+        matches!(err, ScanError::DigestMismatch { ref what, .. } if what.ends_with("diff id")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -113,8 +133,15 @@ async fn image_that_does_not_exist() {
     assert!(matches!(err, ScanError::NotFound { .. }), "{err}");
     let dir = tempfile::tempdir().unwrap();
     write_layout(dir.path(), &[RawLayer::gzip(&tar_of(&[("a", b"a")]))], None);
-    let err = scan_err(&engine(None), &format!("oci:{}:other", dir.path().display())).await;
-    assert!(matches!(err, ScanError::NotFound { ref detail, .. } if detail.contains("tags: test")), "{err}");
+    let err = scan_err(
+        &engine(None),
+        &format!("oci:{}:other", dir.path().display()),
+    )
+    .await;
+    assert!(
+        matches!(err, ScanError::NotFound { ref detail, .. } if detail.contains("tags: test")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -123,10 +150,16 @@ async fn registry_that_refuses_credentials() {
         return;
     }
     let registry = LocalRegistry::start_with_basic_auth("scanner", "right");
-    ImageBuilder::new().file("a", "a").build().push(&registry, "test/private:v1");
+    ImageBuilder::new()
+        .file("a", "a")
+        .build()
+        .push(&registry, "test/private:v1");
     let reference = format!("{}/test/private:v1", registry.host());
     let anonymous = scan_err(&engine(None), &reference).await;
-    assert!(matches!(anonymous, ScanError::Unauthorized { .. }), "{anonymous}");
+    assert!(
+        matches!(anonymous, ScanError::Unauthorized { .. }),
+        "{anonymous}"
+    );
 
     let host = registry.host().parse().unwrap();
     let wrong = StaticCredentials::anonymous().with(host, Credentials::basic("scanner", "wrong"));
@@ -136,7 +169,10 @@ async fn registry_that_refuses_credentials() {
     })
     .unwrap();
     let refused = scan_err(&engine, &reference).await;
-    assert!(matches!(refused, ScanError::Unauthorized { .. }), "{refused}");
+    assert!(
+        matches!(refused, ScanError::Unauthorized { .. }),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
@@ -148,7 +184,11 @@ async fn schema1_manifest() {
         accept_schema1: true,
         ..RegistryOptions::default()
     });
-    ImageBuilder::new().file("a", "a").build().push_as(&registry, "test/old:v1", PushFormat::DockerV2S1);
+    ImageBuilder::new().file("a", "a").build().push_as(
+        &registry,
+        "test/old:v1",
+        PushFormat::DockerV2S1,
+    );
     let err = scan_err(&engine(None), &format!("{}/test/old:v1", registry.host())).await;
     assert!(matches!(err, ScanError::Schema1 { .. }), "{err}");
 
@@ -166,5 +206,8 @@ async fn unsupported_layer_media_type() {
     layer.media_type = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
     write_layout(dir.path(), &[layer], None);
     let err = scan_err(&engine(None), &format!("oci:{}", dir.path().display())).await;
-    assert!(matches!(err, ScanError::UnsupportedMediaType { .. }), "{err}");
+    assert!(
+        matches!(err, ScanError::UnsupportedMediaType { .. }),
+        "{err}"
+    );
 }

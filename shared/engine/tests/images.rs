@@ -16,21 +16,34 @@ use tagwarden_testkit::LocalRegistry;
 /// the packages dpkg-query lists for its root filesystem.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bookworm_base_from_registry_equals_dpkg_query() {
-    let Some(image) = built_image("bookworm-base") else { return };
+    let Some(image) = built_image("bookworm-base") else {
+        return;
+    };
     let registry = LocalRegistry::start();
     push(registry.host(), "bookworm-base", "test/bookworm:v1");
     let engine = engine(None);
     let scanned = scan(&engine, &format!("{}/test/bookworm:v1", registry.host())).await;
 
     let expected = read_lines(&image.join("expected/dpkg.txt"));
-    assert!(expected.len() > 80, "expected list looks wrong: {}", expected.len());
+    assert!(
+        expected.len() > 80,
+        "expected list looks wrong: {}",
+        expected.len()
+    );
     assert_eq!(dpkg_lines(&scanned.inventory), expected);
     let os = scanned.inventory.os.as_ref().unwrap();
-    assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("debian", Some("12")));
+    assert_eq!(
+        (os.id.as_str(), os.version_id.as_deref()),
+        ("debian", Some("12"))
+    );
     assert_eq!(os.version_codename.as_deref(), Some("bookworm"));
     let digest = std::fs::read_to_string(image.join("expected/manifest-digest")).unwrap();
     assert_eq!(scanned.digest.as_deref(), Some(digest.trim()));
-    assert!(scanned.inventory.warnings.is_empty(), "{:?}", scanned.inventory.warnings);
+    assert!(
+        scanned.inventory.warnings.is_empty(),
+        "{:?}",
+        scanned.inventory.warnings
+    );
 }
 
 /// `(name, version)` of every package in `npm ls --all --json` output.
@@ -63,14 +76,31 @@ fn expected_attribution(image: &std::path::Path) -> BTreeSet<String> {
 /// the layer that installed it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bookworm_app_matches_dpkg_pip_and_npm_with_layers() {
-    let Some(image) = built_image("bookworm-app") else { return };
+    let Some(image) = built_image("bookworm-app") else {
+        return;
+    };
     let engine = engine(None);
-    let scanned = scan(&engine, &format!("oci:{}:bookworm-app", image.join("oci").display())).await;
+    let scanned = scan(
+        &engine,
+        &format!("oci:{}:bookworm-app", image.join("oci").display()),
+    )
+    .await;
     let inventory = &scanned.inventory;
 
-    assert_eq!(dpkg_lines(inventory), read_lines(&image.join("expected/dpkg.txt")));
-    assert!(!dpkg_lines(inventory).iter().any(|l| l.starts_with("e2fsprogs ")));
-    assert!(dpkg_lines(inventory).iter().any(|l| l.starts_with("libext2fs2 ")));
+    assert_eq!(
+        dpkg_lines(inventory),
+        read_lines(&image.join("expected/dpkg.txt"))
+    );
+    assert!(
+        !dpkg_lines(inventory)
+            .iter()
+            .any(|l| l.starts_with("e2fsprogs "))
+    );
+    assert!(
+        dpkg_lines(inventory)
+            .iter()
+            .any(|l| l.starts_with("libext2fs2 "))
+    );
 
     let pip: serde_json::Value =
         serde_json::from_slice(&std::fs::read(image.join("expected/pip.json")).unwrap()).unwrap();
@@ -78,7 +108,12 @@ async fn bookworm_app_matches_dpkg_pip_and_npm_with_layers() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["name"].as_str().unwrap().to_owned(), d["version"].as_str().unwrap().to_owned()))
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_owned(),
+                d["version"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(pip.len(), 11);
     assert_eq!(pairs(inventory, PackageKind::Python), pip);
@@ -90,7 +125,13 @@ async fn bookworm_app_matches_dpkg_pip_and_npm_with_layers() {
     assert!(npm_ls.contains(&("minimist".to_owned(), "0.0.8".to_owned())));
     assert_eq!(pairs(inventory, PackageKind::Npm), npm_ls);
     // Installed packages come from node_modules, not the lockfile.
-    assert!(inventory.packages.iter().filter(|p| p.kind == PackageKind::Npm).all(|p| p.path.contains("/node_modules/")));
+    assert!(
+        inventory
+            .packages
+            .iter()
+            .filter(|p| p.kind == PackageKind::Npm)
+            .all(|p| p.path.contains("/node_modules/"))
+    );
 
     let kind = |k: PackageKind| match k {
         PackageKind::Deb => "dpkg",
@@ -101,7 +142,15 @@ async fn bookworm_app_matches_dpkg_pip_and_npm_with_layers() {
     let ours: BTreeSet<String> = inventory
         .packages
         .iter()
-        .map(|p| format!("{} {} {} {}", kind(p.kind), p.name, p.version, p.layer.as_deref().unwrap()))
+        .map(|p| {
+            format!(
+                "{} {} {} {}",
+                kind(p.kind),
+                p.name,
+                p.version,
+                p.layer.as_deref().unwrap()
+            )
+        })
         .collect();
     assert_eq!(ours, expected_attribution(&image));
     assert_eq!(inventory.os.as_ref().unwrap().id, "debian");
@@ -112,12 +161,18 @@ async fn bookworm_app_matches_dpkg_pip_and_npm_with_layers() {
 /// the same inventory, byte for byte.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_layout_and_archive_give_identical_inventories() {
-    let Some(image) = built_image("bookworm-app") else { return };
+    let Some(image) = built_image("bookworm-app") else {
+        return;
+    };
     let registry = LocalRegistry::start();
     push(registry.host(), "bookworm-app", "test/app:v1");
     let engine = engine(None);
     let from_registry = scan(&engine, &format!("{}/test/app:v1", registry.host())).await;
-    let from_layout = scan(&engine, &format!("oci:{}:bookworm-app", image.join("oci").display())).await;
+    let from_layout = scan(
+        &engine,
+        &format!("oci:{}:bookworm-app", image.join("oci").display()),
+    )
+    .await;
     let archive = image.join("docker-save.tar");
     let from_archive = scan(&engine, &format!("docker-archive:{}", archive.display())).await;
 
@@ -125,7 +180,10 @@ async fn registry_layout_and_archive_give_identical_inventories() {
     assert_eq!(from_layout.inventory, from_registry.inventory);
     assert_eq!(from_archive.inventory, from_registry.inventory);
     let diff_ids = |s: &tagwarden_engine::engine::ScannedImage| {
-        s.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()
+        s.layers
+            .iter()
+            .map(|l| l.diff_id.clone())
+            .collect::<Vec<_>>()
     };
     assert_eq!(diff_ids(&from_layout), diff_ids(&from_registry));
     assert_eq!(diff_ids(&from_archive), diff_ids(&from_registry));
@@ -139,34 +197,73 @@ async fn registry_layout_and_archive_give_identical_inventories() {
 /// another platform is asked for, from the registry and from the layout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multi_platform_index_picks_amd64_by_default_and_arm64_on_request() {
-    let Some(image) = built_image("multiarch") else { return };
+    let Some(image) = built_image("multiarch") else {
+        return;
+    };
     let registry = LocalRegistry::start();
     push(registry.host(), "multiarch", "test/multi:v1");
     let reference = format!("{}/test/multi:v1", registry.host());
     let layout = format!("oci:{}:multiarch", image.join("oci").display());
-    let expected = |platform: &str| read_lines(&image.join("expected").join(platform).join("dpkg.txt"));
+    let expected =
+        |platform: &str| read_lines(&image.join("expected").join(platform).join("dpkg.txt"));
     let digest = |platform: &str| {
-        std::fs::read_to_string(image.join("expected").join(platform).join("manifest-digest")).unwrap().trim().to_owned()
+        std::fs::read_to_string(
+            image
+                .join("expected")
+                .join(platform)
+                .join("manifest-digest"),
+        )
+        .unwrap()
+        .trim()
+        .to_owned()
     };
 
     let default = engine(None);
     let arm = engine_for_platform("linux/arm64");
     for source in [&reference, &layout] {
         let amd64 = scan(&default, source).await;
-        assert_eq!(dpkg_lines(&amd64.inventory), expected("linux-amd64"), "{source}");
-        assert_eq!(amd64.digest.as_deref(), Some(digest("linux-amd64").as_str()));
+        assert_eq!(
+            dpkg_lines(&amd64.inventory),
+            expected("linux-amd64"),
+            "{source}"
+        );
+        assert_eq!(
+            amd64.digest.as_deref(),
+            Some(digest("linux-amd64").as_str())
+        );
         assert_eq!(amd64.platform.as_deref(), Some("linux/amd64"));
-        assert!(dpkg_lines(&amd64.inventory).iter().any(|l| l.starts_with("intel-microcode ")));
+        assert!(
+            dpkg_lines(&amd64.inventory)
+                .iter()
+                .any(|l| l.starts_with("intel-microcode "))
+        );
 
         let arm64 = scan(&arm, source).await;
-        assert_eq!(dpkg_lines(&arm64.inventory), expected("linux-arm64"), "{source}");
-        assert_eq!(arm64.digest.as_deref(), Some(digest("linux-arm64").as_str()));
-        assert!(dpkg_lines(&arm64.inventory).iter().any(|l| l.starts_with("raspi-firmware ")));
+        assert_eq!(
+            dpkg_lines(&arm64.inventory),
+            expected("linux-arm64"),
+            "{source}"
+        );
+        assert_eq!(
+            arm64.digest.as_deref(),
+            Some(digest("linux-arm64").as_str())
+        );
+        assert!(
+            dpkg_lines(&arm64.inventory)
+                .iter()
+                .any(|l| l.starts_with("raspi-firmware "))
+        );
     }
     let s390x = engine_for_platform("linux/s390x");
-    let err = s390x.inventory(&reference.parse().unwrap()).await.unwrap_err();
+    let err = s390x
+        .inventory(&reference.parse().unwrap())
+        .await
+        .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("linux/s390x") && message.contains("linux/arm64"), "{message}");
+    assert!(
+        message.contains("linux/s390x") && message.contains("linux/arm64"),
+        "{message}"
+    );
     assert!(!message.contains("unknown/unknown"), "{message}");
 }
 
@@ -182,18 +279,36 @@ fn engine_for_platform(platform: &str) -> tagwarden_engine::engine::Engine {
 /// A zstd-compressed layer and an uncompressed one, from the registry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zstd_and_uncompressed_layers() {
-    let Some(image) = built_image("zstd") else { return };
+    let Some(image) = built_image("zstd") else {
+        return;
+    };
     let registry = LocalRegistry::start();
     push(registry.host(), "zstd", "test/zstd:v1");
     let scanned = scan(&engine(None), &format!("{}/test/zstd:v1", registry.host())).await;
-    let media: Vec<&str> = scanned.layers.iter().map(|l| l.media_type.as_str()).collect();
+    let media: Vec<&str> = scanned
+        .layers
+        .iter()
+        .map(|l| l.media_type.as_str())
+        .collect();
     assert_eq!(
         media,
-        ["application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar"]
+        [
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+            "application/vnd.oci.image.layer.v1.tar"
+        ]
     );
-    assert_eq!(dpkg_lines(&scanned.inventory), read_lines(&image.join("expected/dpkg.txt")));
+    assert_eq!(
+        dpkg_lines(&scanned.inventory),
+        read_lines(&image.join("expected/dpkg.txt"))
+    );
     // Same diff id as bookworm-base's gzip layer: one uncompressed tar.
     let base_layers = read_lines(&image.join("expected/layers.txt"));
-    let diff_id = base_layers.iter().find(|l| l.starts_with("0\t")).unwrap().split('\t').nth(2).unwrap();
+    let diff_id = base_layers
+        .iter()
+        .find(|l| l.starts_with("0\t"))
+        .unwrap()
+        .split('\t')
+        .nth(2)
+        .unwrap();
     assert_eq!(scanned.layers[0].diff_id, diff_id);
 }

@@ -51,7 +51,15 @@ pub fn have_tools(tools: &[&str]) -> bool {
 /// and returns its cache directory (`oci/`, `expected/`). `None`, loudly,
 /// when the build tools are missing; a failed build fails the test.
 pub fn built_image(name: &str) -> Option<PathBuf> {
-    if !have_tools(&["umoci", "skopeo", "mmdebstrap", "dpkg-query", "python3", "npm", "go"]) {
+    if !have_tools(&[
+        "umoci",
+        "skopeo",
+        "mmdebstrap",
+        "dpkg-query",
+        "python3",
+        "npm",
+        "go",
+    ]) {
         return None;
     }
     let out = Command::new("bash")
@@ -197,7 +205,11 @@ impl RawLayer {
 /// Writes an OCI layout holding one image tagged `test` made of `layers`
 /// (blobs written as given, digests computed over them), and returns the
 /// manifest's digest. `manifest_override` replaces the manifest JSON.
-pub fn write_layout(dir: &Path, layers: &[RawLayer], manifest_override: Option<serde_json::Value>) -> String {
+pub fn write_layout(
+    dir: &Path,
+    layers: &[RawLayer],
+    manifest_override: Option<serde_json::Value>,
+) -> String {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
     let put = |bytes: &[u8]| {
