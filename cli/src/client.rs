@@ -126,27 +126,33 @@ impl Clients {
     }
 
     pub(crate) async fn discovery(&self) -> anyhow::Result<DiscoveryClient<Authed>> {
+        let bearer = self.bearer()?;
         let channel = connect("discovery", &self.urls.discovery, Some(CALL_TIMEOUT)).await?;
-        Ok(DiscoveryClient::with_interceptor(channel, self.bearer()?))
+        Ok(DiscoveryClient::with_interceptor(channel, bearer))
     }
 
     pub(crate) async fn licensing(&self) -> anyhow::Result<LicensingClient<Authed>> {
+        let bearer = self.bearer()?;
         let channel = connect("licensing", &self.urls.licensing, Some(CALL_TIMEOUT)).await?;
-        Ok(LicensingClient::with_interceptor(channel, self.bearer()?))
+        Ok(LicensingClient::with_interceptor(channel, bearer))
     }
 
     pub(crate) async fn scheduler(&self) -> anyhow::Result<SchedulerClient<Authed>> {
+        let bearer = self.bearer()?;
         let channel = connect("scheduler", &self.urls.scheduler, Some(CALL_TIMEOUT)).await?;
-        Ok(SchedulerClient::with_interceptor(channel, self.bearer()?))
+        Ok(SchedulerClient::with_interceptor(channel, bearer))
     }
 
     /// The scanner; `patient` lifts the call timeout for long imports.
     pub(crate) async fn scanner(&self, patient: bool) -> anyhow::Result<ScannerClient<Authed>> {
+        let bearer = self.bearer()?;
         let timeout = (!patient).then_some(CALL_TIMEOUT);
         let channel = connect("scanner", &self.urls.scanner, timeout).await?;
-        Ok(ScannerClient::with_interceptor(channel, self.bearer()?))
+        Ok(ScannerClient::with_interceptor(channel, bearer))
     }
 
+    /// The token interceptor; asked for before connecting, so a missing
+    /// token is reported as such rather than as whatever the network says.
     fn bearer(&self) -> anyhow::Result<BearerToken> {
         let token = self.token.as_ref().context(
             "no API token: pass --token, set TAGWARDEN_TOKEN, or set `token` in \

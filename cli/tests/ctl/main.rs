@@ -1,0 +1,10 @@
+//! `tagwardenctl` as an operator runs it: the built binary against the real
+//! licensing and scheduler services, started in-process (their own NATS
+//! namespace, SQLite files in a temporary folder, port 0, a manual clock).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod licensing;
+mod scans;
+mod support;
