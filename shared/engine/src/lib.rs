@@ -17,4 +17,5 @@ mod layer;
 mod overlay;
 pub mod source;
 pub mod matcher;
+pub mod report;
 pub mod version;
