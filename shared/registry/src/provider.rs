@@ -174,7 +174,7 @@ pub async fn snapshot(
 }
 
 #[cfg(test)]
-mod tests {
+mod names {
     use super::*;
 
     #[test]
@@ -189,3 +189,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,9 @@
 //! is the `created` field of its image config, flagged as such. Reading a
 //! config costs two requests per new digest; what a digest describes never
 //! changes, so it is remembered and a later sync of an unchanged tag costs
-//! one `HEAD`.
+//! one `HEAD`. A tag whose manifest vanishes between the listing and the
+//! read is left out; a manifest Tagwarden cannot read is listed without
+//! media type or push time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -112,47 +114,72 @@ impl OciProvider {
             }
             Err(e) => return Err(e.into()),
         };
-        let found: Vec<Option<ImageTag>> = futures::stream::iter(tags)
-            .map(|tag| self.tag(&repository, tag))
-            .buffered(self.settings.tag_concurrency.max(1))
+        let concurrency = self.settings.tag_concurrency.max(1);
+        // First what each tag points at, then each digest not seen before
+        // once, however many tags share it.
+        let pointed: Vec<Option<(String, ImageReference)>> = futures::stream::iter(tags)
+            .map(|tag| self.digest_of(&repository, tag))
+            .buffered(concurrency)
             .try_collect()
             .await?;
-        Ok(found.into_iter().flatten().collect())
+        let pointed: Vec<(String, ImageReference)> = pointed.into_iter().flatten().collect();
+        let mut unknown: Vec<ImageReference> = pointed
+            .iter()
+            .map(|(_, image)| image)
+            .filter(|image| image.digest().is_some_and(|d| self.remembered(d).is_none()))
+            .cloned()
+            .collect();
+        unknown.sort_by(|a, b| a.digest().cmp(&b.digest()));
+        unknown.dedup_by(|a, b| a.digest() == b.digest());
+        futures::stream::iter(unknown)
+            .map(|pinned| self.learn(pinned))
+            .buffer_unordered(concurrency)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(pointed
+            .into_iter()
+            .filter_map(|(tag, pinned)| {
+                let digest = pinned.digest()?.clone();
+                let described = self.remembered(&digest)?;
+                let source = match described.created {
+                    Some(_) => PushedAtSource::ImageConfig,
+                    None => PushedAtSource::Unknown,
+                };
+                Some(ImageTag {
+                    tag: Some(tag),
+                    digest,
+                    media_type: described.media_type,
+                    pushed_at: described.created,
+                    pushed_at_source: source,
+                })
+            })
+            .collect())
     }
 
-    /// One tag's image; `None` when the tag vanished while reading.
-    async fn tag(
+    /// The tag and the image it points at, pinned to its digest; `None`
+    /// when the tag vanished while reading (or is not a valid tag).
+    async fn digest_of(
         &self,
         repository: &Repository,
         tag: String,
-    ) -> Result<Option<ImageTag>, ProviderError> {
+    ) -> Result<Option<(String, ImageReference)>, ProviderError> {
         let Ok(image) = format!("{repository}:{tag}").parse::<ImageReference>() else {
             tracing::warn!(%repository, tag, "registry lists an invalid tag; skipped");
             return Ok(None);
         };
-        let digest = match self.client.manifest_digest(&image).await {
-            Ok(digest) => digest,
-            Err(ManifestError::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(manifest_error(e)),
-        };
-        let described = match self.remembered(&digest) {
-            Some(known) => known,
-            None => match self.describe(&image.with_digest(digest.clone())).await? {
-                Some(described) => self.remember(&digest, described),
-                None => return Ok(None),
-            },
-        };
-        let source = match described.created {
-            Some(_) => PushedAtSource::ImageConfig,
-            None => PushedAtSource::Unknown,
-        };
-        Ok(Some(ImageTag {
-            tag: Some(tag),
-            digest,
-            media_type: described.media_type,
-            pushed_at: described.created,
-            pushed_at_source: source,
-        }))
+        match self.client.manifest_digest(&image).await {
+            Ok(digest) => Ok(Some((tag, image.with_digest(digest)))),
+            Err(ManifestError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(manifest_error(e)),
+        }
+    }
+
+    /// Describes a pinned image and remembers it by digest.
+    async fn learn(&self, pinned: ImageReference) -> Result<(), ProviderError> {
+        if let (Some(described), Some(digest)) = (self.describe(&pinned).await?, pinned.digest()) {
+            self.remember(digest, described);
+        }
+        Ok(())
     }
 
     /// Reads the manifest and config of a pinned image. Images Tagwarden
@@ -200,7 +227,7 @@ impl OciProvider {
         described.get(digest).cloned()
     }
 
-    fn remember(&self, digest: &Digest, described: Described) -> Described {
+    fn remember(&self, digest: &Digest, described: Described) {
         let mut all = self
             .described
             .lock()
@@ -208,8 +235,7 @@ impl OciProvider {
         if all.len() >= DESCRIBED_LIMIT {
             all.clear();
         }
-        all.insert(digest.clone(), described.clone());
-        described
+        all.insert(digest.clone(), described);
     }
 }
 
