@@ -24,7 +24,7 @@ pub(crate) struct Args {
 
 #[derive(Debug, PartialEq, clap::Subcommand)]
 pub(crate) enum Command {
-    /// Issues: by default those of every target's latest scan.
+    /// Issues of every target, of one target, or of one scan.
     List(ListArgs),
     /// One issue in full, with remediation.
     Show {

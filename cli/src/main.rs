@@ -7,9 +7,12 @@ mod issues;
 mod licences;
 mod output;
 mod paging;
+mod scan;
 mod scans;
 mod status;
 mod targets;
+mod vulndb;
+mod vulndb_remote;
 mod when;
 
 #[cfg(test)]
@@ -54,6 +57,10 @@ struct Endpoints {
 enum Command {
     /// Show whether each service is up (gRPC health).
     Status,
+    /// Scan an image here, without any service: list its packages.
+    Scan(scan::ScanArgs),
+    /// The local advisory database for pipeline scans.
+    Vulndb(vulndb::Args),
     #[command(flatten)]
     Operate(Operate),
 }
@@ -98,6 +105,8 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Status => status::run(&cli.endpoints, &cli.access).await,
+        Command::Scan(args) => scan::run(args).await,
+        Command::Vulndb(args) => vulndb::run(args, &cli.endpoints, &cli.access).await,
         Command::Operate(command) => operate(command, &cli.endpoints, &cli.access).await,
     };
     match result {
