@@ -7,11 +7,9 @@ mod issues;
 mod licences;
 mod output;
 mod paging;
-mod scan;
 mod scans;
 mod status;
 mod targets;
-mod vulndb;
 mod vulndb_remote;
 mod when;
 
@@ -57,10 +55,6 @@ struct Endpoints {
 enum Command {
     /// Show whether each service is up (gRPC health).
     Status,
-    /// Scan an image here, without any service: list its packages.
-    Scan(scan::ScanArgs),
-    /// The local advisory database for pipeline scans.
-    Vulndb(vulndb::Args),
     #[command(flatten)]
     Operate(Operate),
 }
@@ -105,8 +99,6 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Status => status::run(&cli.endpoints, &cli.access).await,
-        Command::Scan(args) => scan::run(args).await,
-        Command::Vulndb(args) => vulndb::run(args, &cli.endpoints, &cli.access).await,
         Command::Operate(command) => operate(command, &cli.endpoints, &cli.access).await,
     };
     match result {
