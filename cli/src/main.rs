@@ -10,6 +10,7 @@ mod paging;
 mod scans;
 mod status;
 mod targets;
+mod vulndb;
 mod vulndb_remote;
 mod when;
 
@@ -55,6 +56,8 @@ struct Endpoints {
 enum Command {
     /// Show whether each service is up (gRPC health).
     Status,
+    /// The local advisory database for pipeline scans.
+    Vulndb(vulndb::Args),
     #[command(flatten)]
     Operate(Operate),
 }
@@ -99,6 +102,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Status => status::run(&cli.endpoints, &cli.access).await,
+        Command::Vulndb(args) => vulndb::run(args, &cli.endpoints, &cli.access).await,
         Command::Operate(command) => operate(command, &cli.endpoints, &cli.access).await,
     };
     match result {

@@ -56,6 +56,20 @@ impl DownloadError {
     }
 }
 
+/// An HTTP client for the export: a generous timeout (a whole ecosystem's
+/// zip is tens of megabytes) and a user agent naming us.
+pub fn client() -> Result<reqwest::Client, DownloadError> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .connect_timeout(Duration::from_secs(30))
+        .user_agent(concat!("tagwarden/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|source| DownloadError::Transport {
+            url: String::new(),
+            source,
+        })
+}
+
 /// The export URL of one ecosystem.
 pub fn export_url(base: &str, ecosystem: &str) -> String {
     let ecosystem = ecosystem.replace(' ', "%20");
