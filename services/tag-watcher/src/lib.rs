@@ -12,6 +12,7 @@
 
 mod backoff;
 mod events;
+mod expectation;
 pub mod notify;
 mod outbox;
 mod pushed;

@@ -26,9 +26,13 @@ pub(crate) struct Pushed {
     pub(crate) registry: Option<String>,
     /// The repository path.
     pub(crate) repository: String,
-    /// The tag pushed, when there was one (for logs; the whole repository
-    /// is re-resolved either way).
+    /// The tag pushed, when there was one (the whole repository is
+    /// re-resolved either way).
     pub(crate) tag: Option<String>,
+    /// For a push with a tag, the digest the tag now points at. Registries
+    /// may announce a push a moment before the tag answers with the new
+    /// digest; the watcher looks again until it does.
+    pub(crate) digest: Option<String>,
 }
 
 /// Why a notification body could not be read.

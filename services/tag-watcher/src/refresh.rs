@@ -41,6 +41,28 @@ pub struct RefreshReport {
     pub events: usize,
 }
 
+/// What a refresh saw: the digest of each watched tag, and the rules that
+/// watch them.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    digests: BTreeMap<String, String>,
+    rules: Vec<TagRule>,
+}
+
+impl Seen {
+    /// What a look saw.
+    pub(crate) fn new(digests: BTreeMap<String, String>, rules: Vec<TagRule>) -> Self {
+        Self { digests, rules }
+    }
+
+    /// Whether the look showed `tag` at `digest`, or no rule watches `tag`
+    /// so its digest does not matter.
+    pub(crate) fn confirms(&self, tag: &str, digest: &str) -> bool {
+        !self.rules.iter().any(|rule| rule.matches(tag))
+            || self.digests.get(tag).is_some_and(|seen| seen == digest)
+    }
+}
+
 /// Why a refresh changed nothing.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RefreshError {
@@ -67,6 +89,7 @@ pub(crate) struct Refresher {
 /// A target with its parsed rule and what the rule resolves to now.
 struct Decided {
     target: target::Model,
+    rule: TagRule,
     decision: Decision,
 }
 
@@ -74,7 +97,10 @@ impl Refresher {
     /// Looks at `key` once and records what changed. Callers serialise
     /// refreshes of one repository; the revision check in the store keeps
     /// even concurrent ones from announcing a change twice.
-    pub(crate) async fn refresh(&self, key: &RepositoryKey) -> Result<RefreshReport, RefreshError> {
+    pub(crate) async fn refresh(
+        &self,
+        key: &RepositoryKey,
+    ) -> Result<(RefreshReport, Seen), RefreshError> {
         let live = targets::live_on(&self.db, key)
             .await
             .context("failed to read the repository's targets")?;
@@ -84,7 +110,7 @@ impl Refresher {
         };
         let ruled = with_rules(live);
         if ruled.is_empty() {
-            return Ok(report);
+            return Ok((report, Seen::default()));
         }
         let listing: BTreeSet<String> = self.registries.list_tags(key).await?.into_iter().collect();
         report.tags = listing.len();
@@ -110,7 +136,8 @@ impl Refresher {
         report.events = self
             .commit(key, listing, &observation, &decided, now)
             .await?;
-        Ok(report)
+        let rules = decided.into_iter().map(|d| d.rule).collect();
+        Ok((report, Seen::new(digests, rules)))
     }
 
     /// Reads the digest of every tag some rule matches, concurrently (the
@@ -185,7 +212,10 @@ impl Refresher {
                 .context("failed to store the tag listing")?;
         }
         let mut events = 0;
-        for Decided { target, decision } in decided {
+        for Decided {
+            target, decision, ..
+        } in decided
+        {
             if self.record_decision(&txn, target, decision, now).await? {
                 events += 1;
             }
@@ -279,7 +309,11 @@ fn decide_all(
         .into_iter()
         .map(|(target, rule)| {
             let decision = resolution::decide(&rule, target.resolution().as_ref(), &candidates);
-            Decided { target, decision }
+            Decided {
+                target,
+                rule,
+                decision,
+            }
         })
         .collect()
 }

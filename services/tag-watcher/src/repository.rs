@@ -34,4 +34,11 @@ impl fmt::Display for RepositoryKey {
 pub(crate) trait RefreshSoon: Send + Sync + 'static {
     /// Queues a refresh of `repository`, coalescing with one already queued.
     fn refresh_soon(&self, repository: RepositoryKey);
+
+    /// Like [`RefreshSoon::refresh_soon`], for a push of `tag` at `digest`
+    /// that the registry may not show yet: looks again until it does.
+    fn refresh_after_push(&self, repository: RepositoryKey, tag: &str, digest: &str) {
+        let _ = (tag, digest);
+        self.refresh_soon(repository);
+    }
 }

@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use crate::refresh::{RefreshError, RefreshReport, Refresher};
+use crate::expectation::Expectations;
+use crate::refresh::{RefreshError, RefreshReport, Refresher, Seen};
 use crate::repository::{RefreshSoon, RepositoryKey};
 use crate::store::targets;
 
@@ -60,6 +61,8 @@ struct Inner {
     locks: Mutex<HashMap<RepositoryKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Requested refreshes that have not started listing yet.
     queued: Mutex<HashSet<RepositoryKey>>,
+    /// Notified pushes not seen yet.
+    expectations: Mutex<Expectations>,
     /// Requested refreshes queued or running, and a wake-up when none are.
     requested: AtomicUsize,
     idle: Notify,
@@ -88,6 +91,7 @@ impl Watcher {
                 concurrency: concurrency.max(1),
                 locks: Mutex::default(),
                 queued: Mutex::default(),
+                expectations: Mutex::default(),
                 requested: AtomicUsize::new(0),
                 idle: Notify::new(),
                 tasks: TaskTracker::new(),
@@ -129,7 +133,9 @@ impl Watcher {
         report
     }
 
-    /// Returns once no requested refresh is queued or running.
+    /// Returns once no requested refresh is queued or running. Looks
+    /// scheduled for later (a backed-off registry, a notified push not
+    /// visible yet) are not waited for.
     pub async fn wait_idle(&self) {
         loop {
             let idle = self.inner.idle.notified();
@@ -200,7 +206,10 @@ impl Watcher {
                 Turn::Deferred(until.into())
             }
             None => match self.inner.refresher.refresh(key).await {
-                Ok(work) => Turn::Refreshed(work),
+                Ok((work, seen)) => {
+                    self.settle_expectations(key, &seen);
+                    Turn::Refreshed(work)
+                }
                 Err(RefreshError::Registry(err)) => {
                     warn!(repository = %key, error = %err, "repository not refreshed; state kept");
                     Turn::Failed
@@ -244,17 +253,35 @@ impl Watcher {
         }
     }
 
+    /// Looks again shortly when a notified push is not visible yet.
+    fn settle_expectations(&self, key: &RepositoryKey, seen: &Seen) {
+        let mut expectations = self
+            .inner
+            .expectations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(pause) = expectations.settle(key, seen) {
+            debug!(repository = %key, ?pause, "notified push not visible yet; looking again");
+            self.refresh_at(key.clone(), Instant::now() + pause);
+        }
+    }
+
+    /// Requests a refresh of `key` at `at`, unless shutting down first.
+    fn refresh_at(&self, key: RepositoryKey, at: Instant) {
+        let (this, shutdown) = (self.clone(), self.inner.shutdown.clone());
+        self.inner.tasks.spawn(async move {
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep_until(at) => this.refresh_soon(key),
+            }
+        });
+    }
+
     /// A requested refresh; a deferred one is asked again once its
     /// registry's pause ends.
     async fn requested_turn(&self, key: RepositoryKey) {
         if let Turn::Deferred(until) = self.turn(&key).await {
-            let (this, shutdown) = (self.clone(), self.inner.shutdown.clone());
-            self.inner.tasks.spawn(async move {
-                tokio::select! {
-                    () = shutdown.cancelled() => {}
-                    () = tokio::time::sleep_until(until) => this.refresh_soon(key),
-                }
-            });
+            self.refresh_at(key, until);
         }
         if self.inner.requested.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.inner.idle.notify_waiters();
@@ -263,6 +290,15 @@ impl Watcher {
 }
 
 impl RefreshSoon for Watcher {
+    fn refresh_after_push(&self, key: RepositoryKey, tag: &str, digest: &str) {
+        self.inner
+            .expectations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expect(key.clone(), tag, digest);
+        self.refresh_soon(key);
+    }
+
     fn refresh_soon(&self, key: RepositoryKey) {
         if self.inner.shutdown.is_cancelled() {
             return;

@@ -55,6 +55,10 @@ mod tests {
                 registry: Some("myregistry.azurecr.io".into()),
                 repository: "hello-world".into(),
                 tag: Some("v1".into()),
+                digest: Some(
+                    "sha256:xxxxd5c8786bb9e621a45ece0dbxxxx1cdc624ad20da9fe62e9d25490f33xxxx"
+                        .into()
+                ),
             }]
         );
     }

@@ -49,18 +49,23 @@ impl NotificationFormat for ArtifactRegistry {
         if !matches!(data.action.as_str(), "INSERT" | "DELETE") {
             return Ok(Vec::new());
         }
-        let pushed = match (data.tag.as_deref(), data.digest.as_deref()) {
-            (Some(tagged), _) if !tagged.is_empty() => split(tagged, ':'),
-            (_, Some(pinned)) => split(pinned, '@'),
-            _ => None,
+        let pinned = data.digest.as_deref().and_then(|d| split(d, '@'));
+        let pushed = match data.tag.as_deref() {
+            Some(tagged) if !tagged.is_empty() => split(tagged, ':').map(|tagged| Pushed {
+                digest: pinned
+                    .and_then(|p| p.digest)
+                    .filter(|_| data.action == "INSERT"),
+                ..tagged
+            }),
+            _ => pinned.map(|p| Pushed { digest: None, ..p }),
         };
         Ok(pushed.into_iter().collect())
     }
 }
 
-/// `HOST/PATH<sep>REF` into the registry, the repository and, for a tag,
-/// the tag. The separator is searched after the last `/`, since a host may
-/// carry a port.
+/// `HOST/PATH<sep>REF` into the registry, the repository and the tag
+/// (`:`) or digest (`@`). The separator is searched after the last `/`,
+/// since a host may carry a port.
 fn split(reference: &str, separator: char) -> Option<Pushed> {
     let (host, path) = reference.split_once('/')?;
     let last_slash = path.rfind('/').map_or(0, |i| i + 1);
@@ -70,6 +75,7 @@ fn split(reference: &str, separator: char) -> Option<Pushed> {
         registry: Some(host.to_owned()),
         repository: repository.to_owned(),
         tag: (separator == ':').then(|| reference.to_owned()),
+        digest: (separator == '@').then(|| reference.to_owned()),
     })
 }
 
@@ -100,6 +106,7 @@ mod tests {
                 registry: Some("us-east1-docker.pkg.dev".into()),
                 repository: "my-project/my-repo/hello-world".into(),
                 tag: Some("1.1".into()),
+                digest: Some("sha256:6ec128e26cd5".into()),
             }]
         );
     }

@@ -34,6 +34,8 @@ pub(super) struct Target {
     pub(super) repository: String,
     #[serde(default)]
     pub(super) tag: Option<String>,
+    #[serde(default)]
+    pub(super) digest: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -48,18 +50,21 @@ impl Event {
     /// deleted (a tag or a manifest some tags may have pointed at). Pulls,
     /// blob uploads and pushes by digest alone move no tag.
     pub(super) fn pushed(self) -> Option<Pushed> {
+        let tag = self.target.tag.filter(|t| !t.is_empty());
         let moves_tags = match self.action.as_str() {
-            "push" => self.target.tag.as_deref().is_some_and(|t| !t.is_empty()),
+            "push" => tag.is_some(),
             "delete" => true,
             _ => false,
         };
+        let pushed = self.action == "push" && !self.target.digest.is_empty();
         if !moves_tags || self.target.repository.is_empty() {
             return None;
         }
         Some(Pushed {
             registry: Some(self.request.host).filter(|h| !h.is_empty()),
             repository: self.target.repository,
-            tag: self.target.tag.filter(|t| !t.is_empty()),
+            tag,
+            digest: pushed.then_some(self.target.digest),
         })
     }
 }
@@ -110,6 +115,7 @@ mod tests {
                 registry: Some("127.0.0.1:5000".into()),
                 repository: "team/app".into(),
                 tag: Some("production".into()),
+                digest: Some("sha256:aaaa".into()),
             }]
         );
     }

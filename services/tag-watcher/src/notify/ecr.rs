@@ -32,6 +32,8 @@ struct Detail {
     repository_name: String,
     #[serde(rename = "image-tag", default)]
     image_tag: Option<String>,
+    #[serde(rename = "image-digest", default)]
+    image_digest: Option<String>,
 }
 
 impl NotificationFormat for Ecr {
@@ -52,10 +54,12 @@ impl NotificationFormat for Ecr {
         }
         let registry = (!event.account.is_empty() && !event.region.is_empty())
             .then(|| format!("{}.dkr.ecr.{}.amazonaws.com", event.account, event.region));
+        let pushed = detail.action_type == "PUSH";
         Ok(vec![Pushed {
             registry,
             repository: detail.repository_name,
             tag: detail.image_tag.filter(|t| !t.is_empty()),
+            digest: detail.image_digest.filter(|d| pushed && !d.is_empty()),
         }])
     }
 }
@@ -93,6 +97,9 @@ mod tests {
                 registry: Some("123456789012.dkr.ecr.us-west-2.amazonaws.com".into()),
                 repository: "my-repository-name".into(),
                 tag: Some("latest".into()),
+                digest: Some(
+                    "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234".into()
+                ),
             }]
         );
     }

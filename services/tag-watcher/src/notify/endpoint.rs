@@ -97,9 +97,14 @@ async fn receive(
             return StatusCode::BAD_REQUEST;
         }
     };
-    for repository in repositories(&source.config, &pushed) {
-        info!(source = %name, %repository, "push notified; refreshing");
-        endpoint.refresh.refresh_soon(repository);
+    for (repository, pushed) in repositories(&source.config, &pushed) {
+        info!(source = %name, %repository, tag = pushed.tag.as_deref(), "push notified; refreshing");
+        match (pushed.tag.as_deref(), pushed.digest.as_deref()) {
+            (Some(tag), Some(digest)) => {
+                endpoint.refresh.refresh_after_push(repository, tag, digest)
+            }
+            _ => endpoint.refresh.refresh_soon(repository),
+        }
     }
     StatusCode::ACCEPTED
 }
@@ -122,19 +127,19 @@ fn authorised(source: &NotificationSource, headers: &HeaderMap, query: Option<&s
         .any(|given| bool::from(given.as_slice().ct_eq(expected)))
 }
 
-/// The distinct repositories a notification names, under the source's
-/// registry name when it has one.
-fn repositories(source: &NotificationSource, pushed: &[Pushed]) -> Vec<RepositoryKey> {
-    let mut keys: Vec<RepositoryKey> = pushed
+/// The repositories a notification names, under the source's registry
+/// name when it has one, each with what was pushed there.
+fn repositories<'a>(
+    source: &NotificationSource,
+    pushed: &'a [Pushed],
+) -> Vec<(RepositoryKey, &'a Pushed)> {
+    pushed
         .iter()
         .filter_map(|p| {
             let registry = source.registry.as_deref().or(p.registry.as_deref())?;
-            Some(RepositoryKey::new(registry, &p.repository))
+            Some((RepositoryKey::new(registry, &p.repository), p))
         })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
+        .collect()
 }
 
 #[cfg(test)]
@@ -144,12 +149,20 @@ mod tests {
     use super::*;
     use crate::notify::Format;
 
+    /// The refreshes asked for: repository, and `tag@digest` for a push.
+    type Asked = Vec<(RepositoryKey, Option<String>)>;
+
     #[derive(Default)]
-    struct Recorded(Mutex<Vec<RepositoryKey>>);
+    struct Recorded(Mutex<Asked>);
 
     impl RefreshSoon for Recorded {
         fn refresh_soon(&self, repository: RepositoryKey) {
-            self.0.lock().unwrap().push(repository);
+            self.0.lock().unwrap().push((repository, None));
+        }
+
+        fn refresh_after_push(&self, repository: RepositoryKey, tag: &str, digest: &str) {
+            let pushed = format!("{tag}@{digest}");
+            self.0.lock().unwrap().push((repository, Some(pushed)));
         }
     }
 
@@ -163,22 +176,20 @@ mod tests {
         }
     }
 
-    const PUSH: &str = r#"{"events":[{"action":"push","target":{"repository":"team/app",
-        "tag":"v1"},"request":{"host":"127.0.0.1:5000"}},{"action":"push","target":{
-        "repository":"team/app","tag":"v2"},"request":{"host":"127.0.0.1:5000"}}]}"#;
+    const PUSH: &str = r#"{"events":[
+        {"action":"push","target":{"repository":"team/app","tag":"v1","digest":"sha256:a1"},
+         "request":{"host":"127.0.0.1:5000"}},
+        {"action":"delete","target":{"repository":"team/app","digest":"sha256:b2"},
+         "request":{"host":"127.0.0.1:5000"}}]}"#;
 
     /// Serves the endpoint on a free loopback port and posts `body` to it.
-    async fn post(uri: &str, secret: Option<&str>, body: &str) -> (StatusCode, Vec<RepositoryKey>) {
+    async fn post(uri: &str, secret: Option<&str>, body: &str) -> (StatusCode, Asked) {
         let recorded = Arc::new(Recorded::default());
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(serve(
-            listener,
-            vec![source(None)],
-            recorded.clone(),
-            shutdown.clone(),
-        ));
+        let sources = vec![source(None)];
+        let server = tokio::spawn(serve(listener, sources, recorded.clone(), shutdown.clone()));
         let mut request = reqwest::Client::new()
             .post(format!("http://{addr}{uri}"))
             .body(body.to_owned());
@@ -193,10 +204,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_push_with_the_secret_refreshes_its_repository_once() {
+    async fn pushes_and_deletes_with_the_secret_refresh_their_repository() {
         let (status, seen) = post("/notifications/local", Some("Bearer s3cret"), PUSH).await;
         assert_eq!(status, StatusCode::ACCEPTED);
-        assert_eq!(seen, [RepositoryKey::new("127.0.0.1:5000", "team/app")]);
+        let key = RepositoryKey::new("127.0.0.1:5000", "team/app");
+        let expected = [(key.clone(), Some("v1@sha256:a1".into())), (key, None)];
+        assert_eq!(seen, expected);
     }
 
     #[tokio::test]
@@ -224,12 +237,11 @@ mod tests {
             registry: Some("lb.internal:443".into()),
             repository: "team/app".into(),
             tag: None,
+            digest: None,
         }];
         let keys = repositories(&source(Some("registry.example.com")), &pushed);
-        assert_eq!(
-            keys,
-            [RepositoryKey::new("registry.example.com", "team/app")]
-        );
+        let expected = RepositoryKey::new("registry.example.com", "team/app");
+        assert_eq!(keys, [(expected, &pushed[0])]);
         let unnamed = [Pushed {
             registry: None,
             ..pushed[0].clone()
