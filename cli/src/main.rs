@@ -7,6 +7,7 @@ mod issues;
 mod licences;
 mod output;
 mod paging;
+mod scan;
 mod scans;
 mod status;
 mod targets;
@@ -56,6 +57,8 @@ struct Endpoints {
 enum Command {
     /// Show whether each service is up (gRPC health).
     Status,
+    /// Scan an image here, without any service: list its packages.
+    Scan(scan::ScanArgs),
     /// The local advisory database for pipeline scans.
     Vulndb(vulndb::Args),
     #[command(flatten)]
@@ -102,6 +105,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Status => status::run(&cli.endpoints, &cli.access).await,
+        Command::Scan(args) => scan::run(args).await,
         Command::Vulndb(args) => vulndb::run(args, &cli.endpoints, &cli.access).await,
         Command::Operate(command) => operate(command, &cli.endpoints, &cli.access).await,
     };
