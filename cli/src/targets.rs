@@ -39,7 +39,7 @@ pub(crate) enum Command {
         #[arg(long = "rule", short = 'r', value_name = "RULE", required = true)]
         rules: Vec<String>,
     },
-    /// List targets, newest first.
+    /// List targets, oldest first.
     List {
         /// Only the targets of this image.
         #[arg(long)]
