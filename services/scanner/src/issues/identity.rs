@@ -40,12 +40,25 @@ impl PackageIdentity {
         }
     }
 
-    /// One string for the store: kind, name and location joined by NUL,
-    /// which none of them can contain.
+    /// One string for the store: kind, name and location joined by the
+    /// ASCII unit separator, which none of them contains (PostgreSQL text
+    /// cannot hold the NUL that would be the obvious choice).
     pub fn key(&self) -> String {
-        format!("{}\0{}\0{}", self.kind, self.name, self.location)
+        format!("{}{SEP}{}{SEP}{}", self.kind, self.name, self.location)
+    }
+
+    /// The identity a [`key`](Self::key) was made from.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let mut parts = key.splitn(3, SEP);
+        Some(Self {
+            kind: parts.next()?.to_owned(),
+            name: parts.next()?.to_owned(),
+            location: parts.next()?.to_owned(),
+        })
     }
 }
+
+const SEP: char = '\u{1f}';
 
 /// `path` with every whole occurrence of `version` replaced by
 /// `{version}`. "Whole" means the characters around it are separators
@@ -156,7 +169,8 @@ mod tests {
         assert_eq!(old.name, "jinja2");
         assert_eq!(
             old.key(),
-            "python\0jinja2\0/site-packages/Jinja2-{version}.dist-info/METADATA"
+            "python\u{1f}jinja2\u{1f}/site-packages/Jinja2-{version}.dist-info/METADATA"
         );
+        assert_eq!(PackageIdentity::from_key(&old.key()), Some(old));
     }
 }
