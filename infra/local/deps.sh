@@ -62,3 +62,6 @@ if ! listening 5432; then
   as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
   wait_for_port 5432 PostgreSQL
 fi
+
+# The ECR provider tests run against moto's ECR API on loopback.
+bash "$(dirname "$0")/moto.sh"
