@@ -85,10 +85,10 @@ fn flat(packages: BTreeMap<String, FlatEntry>, out: &mut Vec<Package>) {
 /// v1 `dependencies`, recursively.
 fn nested(dependencies: BTreeMap<String, NestedEntry>, out: &mut Vec<Package>) {
     for (key, entry) in dependencies {
-        if !entry.dev {
-            if let Some((name, version)) = v1_version(&key, entry.version.as_deref()) {
-                out.push(npm_package(name, version));
-            }
+        if !entry.dev
+            && let Some((name, version)) = v1_version(&key, entry.version.as_deref())
+        {
+            out.push(npm_package(name, version));
         }
         nested(entry.dependencies, out);
     }
