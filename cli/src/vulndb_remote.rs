@@ -6,13 +6,6 @@
 //! the scanner's machine; a relative path that exists here is made absolute,
 //! which is right when the scanner runs on this machine (a local run).
 
-// Until `vulndb.rs` (the local `vulndb import|status --db PATH`) exists and
-// calls `import` and `status` when `--db` is absent, nothing else does.
-#![cfg_attr(
-    not(test),
-    allow(dead_code, reason = "called from vulndb.rs once that command lands")
-)]
-
 use std::path::Path;
 
 use chrono::{DateTime, Utc};

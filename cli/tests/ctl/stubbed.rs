@@ -164,3 +164,35 @@ async fn issues_list_sends_the_filters_and_show_explains_one() {
     let missing = ctl(&["issues", "show", "is-9"], &env).await;
     assert_eq!(missing.stderr, "error: NOT_FOUND: no issue is-9\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vulndb_without_db_asks_the_scanner() {
+    let stubs = stubs::start().await;
+    let env = env(stubs.addr);
+    let env = crate::support::pairs(&env);
+
+    let status = ctl(&["vulndb", "status"], &env).await;
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    assert_eq!(
+        status.stdout,
+        "version     osv-1\n\
+         imported    2026-03-01 09:00:00 UTC\n\
+         advisories  1234\n\
+         ecosystems  Debian\n"
+    );
+    let import = ctl(
+        &[
+            "vulndb",
+            "import",
+            "https://osv.test/export.zip",
+            "--output",
+            "json",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(import.code, Some(0), "{}", import.stderr);
+    let imported: serde_json::Value = serde_json::from_str(&import.stdout).unwrap();
+    assert_eq!(imported["version"], "https://osv.test/export.zip");
+    assert_eq!(imported["advisory_count"], 1234);
+}
