@@ -2,6 +2,7 @@
 //! its figures; the README records what they measured.
 
 mod bus;
+mod discovery;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,8 @@ struct Cli {
 enum Scenario {
     /// Publish N events and consume them through a durable consumer.
     Bus(bus::Args),
+    /// Sync a fake registry of repositories × tags through the discovery service.
+    Discovery(discovery::Args),
 }
 
 #[tokio::main]
@@ -24,5 +27,6 @@ async fn main() -> anyhow::Result<()> {
     tagwarden_runtime::install_crypto_provider();
     match Cli::parse().scenario {
         Scenario::Bus(args) => bus::run(args).await,
+        Scenario::Discovery(args) => discovery::run(args).await,
     }
 }
