@@ -5,7 +5,10 @@
 //!
 //! Credentials come from `aws-config`'s standard chain (environment,
 //! profile files, web identity, ECS and EC2 instance roles), optionally
-//! assuming a role named in the integration's settings.
+//! assuming a role named in the integration's settings. Profiles that sign
+//! in through AWS IAM Identity Center (SSO) are not read: `aws-config`'s
+//! `sso` feature would compile two more SDK crates; such deployments give
+//! environment credentials, web identity or an instance role instead.
 
 mod auth;
 
