@@ -56,7 +56,7 @@ struct Endpoints {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show whether each service is up (gRPC health).
-    Status,
+    Status(status::Args),
     /// Scan an image here, without any service: list its packages.
     Scan(scan::ScanArgs),
     /// The local advisory database for pipeline scans.
@@ -104,7 +104,7 @@ async fn main() -> std::process::ExitCode {
     tagwarden_runtime::install_crypto_provider();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Status => status::run(&cli.endpoints, &cli.access).await,
+        Command::Status(args) => status::run(&args, &cli.endpoints, &cli.access).await,
         Command::Scan(args) => scan::run(args).await,
         Command::Vulndb(args) => vulndb::run(args, &cli.endpoints, &cli.access).await,
         Command::Operate(command) => operate(command, &cli.endpoints, &cli.access).await,
