@@ -297,3 +297,14 @@ fn the_command_tree_is_consistent() {
     use clap::CommandFactory as _;
     Cli::command().debug_assert();
 }
+
+#[test]
+fn status_takes_the_output_flag() {
+    let cli = parse(&["status", "-o", "json"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Status(status::Args {
+            output: Format::Json
+        })
+    ));
+}
