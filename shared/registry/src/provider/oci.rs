@@ -5,12 +5,13 @@
 //! The Distribution API records no push time, so the push time of a tag
 //! is the `created` field of its image config, flagged as such. Reading a
 //! config costs two requests per new digest; what a digest describes never
-//! changes, so it is remembered and a later sync of an unchanged tag costs
-//! one `HEAD`. A tag whose manifest vanishes between the listing and the
+//! changes, so it is remembered. A tag read for the first time costs a
+//! `GET` of its manifest (two for a multi-platform index); a tag read before
+//! costs a `HEAD`, which is all a later sync of an unchanged tag needs. A tag whose manifest vanishes between the listing and the
 //! read is left out; a manifest Tagwarden cannot read is listed without
 //! media type or push time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -61,6 +62,15 @@ impl OciSettings {
     }
 }
 
+/// What a tag points at, with the manifest when it was read with `GET`.
+#[derive(Debug)]
+struct Pointed {
+    tag: String,
+    image: ImageReference,
+    digest: Digest,
+    resolved: Option<ResolvedImage>,
+}
+
 /// What a manifest digest describes; never changes for a digest.
 #[derive(Debug, Clone)]
 struct Described {
@@ -75,6 +85,8 @@ pub struct OciProvider {
     client: RegistryClient,
     credentials: Arc<dyn CredentialProvider>,
     described: Mutex<HashMap<Digest, Described>>,
+    /// Tags (`registry/repository:tag`) read before, asked with `HEAD`.
+    seen: Mutex<HashSet<String>>,
 }
 
 impl OciProvider {
@@ -90,6 +102,7 @@ impl OciProvider {
             client,
             credentials,
             described: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::new()),
         })
     }
 
@@ -115,69 +128,128 @@ impl OciProvider {
             Err(e) => return Err(e.into()),
         };
         let concurrency = self.settings.tag_concurrency.max(1);
-        // First what each tag points at, then each digest not seen before
-        // once, however many tags share it.
-        let pointed: Vec<Option<(String, ImageReference)>> = futures::stream::iter(tags)
-            .map(|tag| self.digest_of(&repository, tag))
+        // First what each tag points at, then each digest not described
+        // before once, however many tags share it.
+        let pointed: Vec<Option<Pointed>> = futures::stream::iter(tags)
+            .map(|tag| self.point(&repository, tag))
             .buffered(concurrency)
             .try_collect()
             .await?;
-        let pointed: Vec<(String, ImageReference)> = pointed.into_iter().flatten().collect();
-        let mut unknown: Vec<ImageReference> = pointed
+        let pointed: Vec<Pointed> = pointed.into_iter().flatten().collect();
+        let mut unknown: Vec<&Pointed> = pointed
             .iter()
-            .map(|(_, image)| image)
-            .filter(|image| image.digest().is_some_and(|d| self.remembered(d).is_none()))
-            .cloned()
+            .filter(|p| self.remembered(&p.digest).is_none())
             .collect();
-        unknown.sort_by(|a, b| a.digest().cmp(&b.digest()));
-        unknown.dedup_by(|a, b| a.digest() == b.digest());
+        unknown.sort_by(|a, b| {
+            (&a.digest, a.resolved.is_none()).cmp(&(&b.digest, b.resolved.is_none()))
+        });
+        unknown.dedup_by(|a, b| a.digest == b.digest);
+        let unknown: Vec<(Digest, ImageReference, Option<ResolvedImage>)> = unknown
+            .into_iter()
+            .map(|p| {
+                (
+                    p.digest.clone(),
+                    p.image.with_digest(p.digest.clone()),
+                    p.resolved.clone(),
+                )
+            })
+            .collect();
         futures::stream::iter(unknown)
-            .map(|pinned| self.learn(pinned))
+            .map(|(digest, pinned, resolved)| self.learn(digest, pinned, resolved))
             .buffer_unordered(concurrency)
             .try_collect::<Vec<()>>()
             .await?;
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.len() >= DESCRIBED_LIMIT {
+            seen.clear();
+        }
+        seen.extend(pointed.iter().map(|p| p.image.to_string()));
+        drop(seen);
         Ok(pointed
             .into_iter()
-            .filter_map(|(tag, pinned)| {
-                let digest = pinned.digest()?.clone();
-                let described = self.remembered(&digest)?;
-                let source = match described.created {
-                    Some(_) => PushedAtSource::ImageConfig,
-                    None => PushedAtSource::Unknown,
-                };
-                Some(ImageTag {
-                    tag: Some(tag),
-                    digest,
-                    media_type: described.media_type,
-                    pushed_at: described.created,
-                    pushed_at_source: source,
-                })
-            })
+            .filter_map(|p| self.image_tag(p))
             .collect())
     }
 
-    /// The tag and the image it points at, pinned to its digest; `None`
-    /// when the tag vanished while reading (or is not a valid tag).
-    async fn digest_of(
+    /// What one tag points at, or `None` when the tag vanished while
+    /// reading (or is not a valid tag). A tag seen before is asked with a
+    /// `HEAD`; a new one with a `GET`, whose manifest then needs no second
+    /// request to be described.
+    async fn point(
         &self,
         repository: &Repository,
         tag: String,
-    ) -> Result<Option<(String, ImageReference)>, ProviderError> {
+    ) -> Result<Option<Pointed>, ProviderError> {
         let Ok(image) = format!("{repository}:{tag}").parse::<ImageReference>() else {
             tracing::warn!(%repository, tag, "registry lists an invalid tag; skipped");
             return Ok(None);
         };
+        let known = {
+            let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            seen.contains(&image.to_string())
+        };
+        if !known {
+            match self.client.resolve(&image, &Platform::default()).await {
+                Ok(resolved) => {
+                    let digest = resolved
+                        .index_digest
+                        .clone()
+                        .unwrap_or(resolved.digest.clone());
+                    let resolved = Some(resolved);
+                    return Ok(Some(Pointed {
+                        tag,
+                        image,
+                        digest,
+                        resolved,
+                    }));
+                }
+                Err(ManifestError::NotFound { .. }) => return Ok(None),
+                Err(ManifestError::Unsupported { .. } | ManifestError::PlatformNotFound { .. }) => {
+                }
+                Err(e) => return Err(manifest_error(e)),
+            }
+        }
         match self.client.manifest_digest(&image).await {
-            Ok(digest) => Ok(Some((tag, image.with_digest(digest)))),
+            Ok(digest) => Ok(Some(Pointed {
+                tag,
+                image,
+                digest,
+                resolved: None,
+            })),
             Err(ManifestError::NotFound { .. }) => Ok(None),
             Err(e) => Err(manifest_error(e)),
         }
     }
 
-    /// Describes a pinned image and remembers it by digest.
-    async fn learn(&self, pinned: ImageReference) -> Result<(), ProviderError> {
-        if let (Some(described), Some(digest)) = (self.describe(&pinned).await?, pinned.digest()) {
-            self.remember(digest, described);
+    fn image_tag(&self, pointed: Pointed) -> Option<ImageTag> {
+        let described = self.remembered(&pointed.digest)?;
+        let source = match described.created {
+            Some(_) => PushedAtSource::ImageConfig,
+            None => PushedAtSource::Unknown,
+        };
+        Some(ImageTag {
+            tag: Some(pointed.tag),
+            digest: pointed.digest,
+            media_type: described.media_type,
+            pushed_at: described.created,
+            pushed_at_source: source,
+        })
+    }
+
+    /// Describes a digest and remembers it: from its manifest when the tag
+    /// was read with a `GET`, else by reading the pinned image.
+    async fn learn(
+        &self,
+        digest: Digest,
+        pinned: ImageReference,
+        resolved: Option<ResolvedImage>,
+    ) -> Result<(), ProviderError> {
+        let described = match resolved {
+            Some(resolved) => Some(self.described(&resolved).await?),
+            None => self.describe(&pinned).await?,
+        };
+        if let Some(described) = described {
+            self.remember(&digest, described);
         }
         Ok(())
     }
@@ -200,7 +272,12 @@ impl OciProvider {
             }
             Err(e) => return Err(manifest_error(e)),
         };
-        let created = match self.client.config_blob(&resolved).await {
+        Ok(Some(self.described(&resolved).await?))
+    }
+
+    /// The media type and config `created` time of a resolved image.
+    async fn described(&self, resolved: &ResolvedImage) -> Result<Described, ProviderError> {
+        let created = match self.client.config_blob(resolved).await {
             Ok(config) => created(&config),
             Err(e @ (BlobError::Unavailable { .. } | BlobError::Unauthorized { .. })) => {
                 return Err(
@@ -209,14 +286,14 @@ impl OciProvider {
                 );
             }
             Err(e) => {
-                tracing::debug!(image = %pinned, error = %e, "image config unreadable");
+                tracing::debug!(image = %resolved.image, error = %e, "image config unreadable");
                 None
             }
         };
-        Ok(Some(Described {
-            media_type: top_media_type(&resolved),
+        Ok(Described {
+            media_type: top_media_type(resolved),
             created,
-        }))
+        })
     }
 
     fn remembered(&self, digest: &Digest) -> Option<Described> {

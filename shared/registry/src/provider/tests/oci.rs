@@ -137,8 +137,24 @@ async fn lists_repositories_paged_tags_and_an_untagged_repository() {
         listing[2].images.is_empty(),
         "an untagged manifest has no tag to list"
     );
-    // The config of a digest is read once; the 160 extra tags cost a HEAD each.
-    assert_eq!(log.seen("/team/big/blobs/").len(), 1);
+    // New tags are read with one GET each, and a shared config once.
+    let count = |prefix: &str| {
+        let seen = log.seen("/team/big/");
+        seen.iter().filter(|s| s.starts_with(prefix)).count()
+    };
+    assert_eq!(
+        (count("GET /v2/team/big/manifests/"), count("HEAD ")),
+        (161, 0)
+    );
+    assert_eq!(count("GET /v2/team/big/blobs/"), 1);
+
+    // An unchanged registry: one HEAD per tag and nothing else.
+    assert_eq!(snapshot(&provider, 4).await.unwrap(), listing);
+    assert_eq!(
+        (count("GET /v2/team/big/manifests/"), count("HEAD ")),
+        (161, 161)
+    );
+    assert_eq!(count("GET /v2/team/big/blobs/"), 1);
     assert_eq!(provider.account(), "");
 }
 
