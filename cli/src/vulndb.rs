@@ -66,7 +66,7 @@ enum VulndbCommand {
     },
 }
 
-/// Vulnerability options shared by `scan` and `vulndb match`.
+/// Options of `vulndb match`: the database, the format and the gate.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub(crate) struct VulnArgs {
     /// The advisory database (from `vulndb import`).
@@ -75,6 +75,26 @@ pub(crate) struct VulnArgs {
     /// Output format: table, json, sarif, cyclonedx.
     #[arg(long, default_value = "table", value_parser = parse_format)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
+}
+
+/// The vulnerability options `scan IMAGE` adds: with `--db`, the scan
+/// reports vulnerabilities in its `--format`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+#[allow(dead_code, reason = "only scan.rs (ScanArgs) constructs it, through clap")]
+pub(crate) struct ScanVulnArgs {
+    /// Match the image against this advisory database (from `vulndb
+    /// import`) and report vulnerabilities.
+    #[arg(long, value_name = "PATH", env = "TAGWARDEN_VULNDB")]
+    pub(crate) db: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
+}
+
+/// Which findings count, and the exit code when some remain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub(crate) struct GateArgs {
     /// Only report these severities (comma-separated: critical,high).
     #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
     pub(crate) severity: Vec<Severity>,
@@ -130,7 +150,9 @@ pub(crate) async fn run(
                 .with_context(|| format!("failed to read {}", inventory.display()))?;
             let parsed: Inventory = serde_json::from_slice(&raw)
                 .with_context(|| format!("{} is not an inventory", inventory.display()))?;
-            report(&parsed, &inventory.display().to_string(), &vulnerabilities)
+            let target = inventory.display().to_string();
+            let VulnArgs { db, format, gate } = &vulnerabilities;
+            report(&parsed, &target, db, *format, gate)
         }
     }
 }
@@ -214,22 +236,25 @@ fn status(db: &Path) -> anyhow::Result<ExitCode> {
 
 /// Matches an inventory, prints the report, and decides the exit code: `N`
 /// only when findings at the chosen severities remain after the filters.
+/// `scan IMAGE --db PATH` calls this with the scanned image's inventory.
 pub(crate) fn report(
     inventory: &Inventory,
     target: &str,
-    args: &VulnArgs,
+    db: &Path,
+    format: Format,
+    gate: &GateArgs,
 ) -> anyhow::Result<ExitCode> {
-    let db = AdvisoryDb::open(&args.db)?;
+    let db = AdvisoryDb::open(db)?;
     let result =
         match_inventory(&db, inventory).context("failed to match against the advisory database")?;
     let filter = Filter {
-        severities: args.severity.clone(),
-        ignore_unfixed: args.ignore_unfixed,
+        severities: gate.severity.clone(),
+        ignore_unfixed: gate.ignore_unfixed,
     };
     let report = ScanReport::new(target, chrono::Utc::now(), inventory, result, &filter);
-    print(&report.render(args.format))?;
-    if !report.findings.is_empty() && args.exit_code != 0 {
-        return Ok(ExitCode::from(args.exit_code));
+    print(&report.render(format))?;
+    if !report.findings.is_empty() && gate.exit_code != 0 {
+        return Ok(ExitCode::from(gate.exit_code));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -296,9 +321,9 @@ mod tests {
         .unwrap();
         let args = probe.vulnerabilities;
         assert_eq!(args.format, Format::Sarif);
-        assert_eq!(args.severity, [Severity::Critical, Severity::High]);
-        assert!(args.ignore_unfixed);
-        assert_eq!(args.exit_code, 4);
+        assert_eq!(args.gate.severity, [Severity::Critical, Severity::High]);
+        assert!(args.gate.ignore_unfixed);
+        assert_eq!(args.gate.exit_code, 4);
         assert!(Probe::try_parse_from(["x", "--db", "v", "--severity", "urgent"]).is_err());
     }
 
@@ -309,23 +334,19 @@ mod tests {
         import(&[osv("npm").display().to_string()], &db, &[])
             .await
             .unwrap();
-        let args = |severity: Vec<Severity>| VulnArgs {
-            db: db.clone(),
-            format: Format::Json,
+        let gate = |severity: Vec<Severity>| GateArgs {
             severity,
             ignore_unfixed: true,
             exit_code: 3,
         };
         let inventory = minimist();
         // minimist 0.0.8: CVE-2021-44906 (critical) and CVE-2020-7598 (medium).
-        let code = |s| report(&inventory, "test", &args(s)).unwrap();
+        let code = |s| report(&inventory, "test", &db, Format::Json, &gate(s)).unwrap();
         assert_eq!(code(vec![]), ExitCode::from(3));
         assert_eq!(code(vec![Severity::Critical]), ExitCode::from(3));
         assert_eq!(code(vec![Severity::Low, Severity::High]), ExitCode::SUCCESS);
         let clean = Inventory::default();
-        assert_eq!(
-            report(&clean, "test", &args(vec![])).unwrap(),
-            ExitCode::SUCCESS
-        );
+        let code = report(&clean, "test", &db, Format::Json, &gate(vec![])).unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
     }
 }
