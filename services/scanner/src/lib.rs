@@ -21,6 +21,7 @@
 
 mod api;
 mod clock;
+mod credentials;
 mod events;
 pub mod issues;
 mod pull;
@@ -43,6 +44,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{AzureCredential, CloudRegistry};
 pub use settings::{RegistryLogin, Settings};
 pub use store::Migrator;
 
@@ -77,10 +79,14 @@ pub async fn start(
 ) -> anyhow::Result<Service> {
     let settings = &config.service;
     settings.check()?;
+    let credentials = credentials::ByHost::new(settings.logins()?)
+        .with_cloud(&settings.cloud_registries)
+        .await
+        .context("failed to set up cloud registry credentials")?;
     let engine = Engine::new(EngineConfig {
         cache_dir: Some(settings.layer_cache_dir(&config.data_dir)),
         insecure_registries: settings.insecure_hosts()?,
-        credentials: settings.credentials()?,
+        credentials: Arc::new(credentials),
         ..EngineConfig::default()
     })
     .context("failed to set up the scanning engine")?;

@@ -2,7 +2,6 @@
 //! `TAGWARDEN_SERVICE__*` in the environment. Durations are seconds.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,6 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tagwarden_registry::{Credentials, RegistryHost, StaticCredentials};
 use tagwarden_runtime::config::seconds;
+
+use crate::credentials::CloudRegistry;
 
 /// How many scans run at once, how patient they are, where the advisory
 /// database and the layer cache live, and where database updates come
@@ -54,8 +55,11 @@ pub struct Settings {
     /// Registries reached over plain HTTP although not on loopback.
     pub insecure_registries: Vec<String>,
     /// Static pull credentials, per registry host. Every other registry
-    /// is pulled anonymously.
+    /// is pulled anonymously, unless it is a cloud registry below.
     pub registries: Vec<RegistryLogin>,
+    /// Cloud registries whose pull credentials come from their provider
+    /// (ECR, ACR, Artifact Registry).
+    pub cloud_registries: Vec<CloudRegistry>,
 }
 
 /// A user name and password for one registry host.
@@ -83,6 +87,7 @@ impl Default for Settings {
             outbox_retry: Duration::from_secs(2),
             insecure_registries: Vec::new(),
             registries: Vec::new(),
+            cloud_registries: Vec::new(),
         }
     }
 }
@@ -130,7 +135,7 @@ impl Settings {
     }
 
     /// The configured logins as a credential provider.
-    pub fn credentials(&self) -> anyhow::Result<Arc<StaticCredentials>> {
+    pub fn logins(&self) -> anyhow::Result<StaticCredentials> {
         let mut provider = StaticCredentials::anonymous();
         for login in &self.registries {
             let host: RegistryHost = login
@@ -141,7 +146,7 @@ impl Settings {
                 Credentials::basic(login.username.clone(), login.password.expose_secret());
             provider = provider.with(host, credentials);
         }
-        Ok(Arc::new(provider))
+        Ok(provider)
     }
 }
 
@@ -175,7 +180,7 @@ mod tests {
             }],
             ..Settings::default()
         };
-        let provider = settings.credentials().unwrap();
+        let provider = settings.logins().unwrap();
         assert!(!format!("{settings:?}{provider:?}").contains("hunter2"));
     }
 }
