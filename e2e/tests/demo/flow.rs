@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use tagwarden_proto::discovery::v1::{AddIntegrationRequest, RefreshRequest};
+use tagwarden_proto::events::v1::ScanReason;
 use tagwarden_proto::licensing::v1::{
     AddTargetsRequest, DeleteTargetRequest, GetUsageRequest, ListTargetsRequest, Target, Usage,
 };
@@ -45,6 +46,7 @@ async fn demo_flow_finds_exact_issues_and_marks_the_upgrade_fixed() {
     // The first scans: exact issues for the app, the hinted ones for stretch.
     let first = completed_scan(&stack, &app.id, "production-1").await;
     assert_eq!(first.digest, pushed[0]);
+    assert_eq!(first.reason, ScanReason::TargetCreated as i32);
     let before = issues(&stack, &app.id).await;
     assert!(
         before.iter().all(|i| state(i) == IssueState::Open),
@@ -68,6 +70,7 @@ async fn demo_flow_finds_exact_issues_and_marks_the_upgrade_fixed() {
     let fixed_digest = images::push(&host, &[("bookworm-app-fixed", "demo/app:production-2")]);
     let rescan = completed_scan(&stack, &app.id, "production-2").await;
     assert_eq!(rescan.digest, fixed_digest[0]);
+    assert_eq!(rescan.reason, ScanReason::DigestChanged as i32);
     assert_eq!((rescan.fixed_issues, rescan.new_issues), (3, 0));
     let after = issues(&stack, &app.id).await;
     let (fixed, open): (Vec<&Issue>, Vec<&Issue>) =

@@ -86,13 +86,12 @@ build_workspace() {
 reset_previous_run() {
   step "reset: stop an earlier run, clear the demo's state (caches kept)"
   stop_services
-  if listening "${LOCAL_PORTS[licensing]}" || listening "$LOCAL_NOTIFY_PORT"; then
-    local port taken=()
-    for port in "${LOCAL_PORTS[@]}" "$LOCAL_NOTIFY_PORT"; do
-      listening "$port" && taken+=("$port")
-    done
+  local port taken=()
+  for port in "${LOCAL_PORTS[@]}" "$LOCAL_NOTIFY_PORT"; do
+    listening "$port" && taken+=("$port")
+  done
+  [ ${#taken[@]} -eq 0 ] ||
     die "ports ${taken[*]} are taken by processes this script did not start (another Tagwarden?); stop them first"
-  fi
   # A fresh start: stores, streams and registry contents of the last run
   # would make the demo's "tag moved" step a no-op.
   rm -rf "$LOCAL_DATA/state"
