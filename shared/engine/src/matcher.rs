@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::advisory::{Advisory, AdvisoryDb, AdvisoryError, DatabaseVersion, Reader};
+use crate::advisory::{
+    Advisory, AdvisoryDb, AdvisoryError, AffectedEntry, DatabaseVersion, Reader,
+};
 use crate::inventory::{Inventory, Package};
 
 pub mod finding;
@@ -116,30 +118,42 @@ pub fn matching_records(
     reader: &Reader<'_>,
     query: &Query,
 ) -> Result<Vec<(Advisory, Hit)>, AdvisoryError> {
-    let entries = reader.affected(&query.ecosystem, &query.name)?;
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
     let installed = range::parse_installed(&query.ecosystem, &query.version);
-    if installed.is_none() {
-        tracing::debug!(
-            ecosystem = %query.ecosystem, name = %query.name, version = %query.version,
-            "installed version does not parse; matching explicit versions only"
-        );
-    }
-    let mut hits: Vec<(String, Hit)> = Vec::new();
-    for entry in &entries {
-        let Some(hit) = range::check(entry, &query.version, installed.as_ref()) else {
-            continue;
-        };
-        // One record may list the package twice (two ranges, or a module
-        // stream and the plain package): keep one hit, preferring a fix.
-        match hits.iter_mut().find(|(id, _)| *id == entry.record) {
-            Some((_, old)) if old.fixed.is_none() => *old = hit,
-            Some(_) => {}
-            None => hits.push((entry.record.clone(), hit)),
+    let hits = reader.with_affected(&query.ecosystem, &query.name, |entries| {
+        if installed.is_none() && !entries.is_empty() {
+            tracing::debug!(
+                ecosystem = %query.ecosystem, name = %query.name, version = %query.version,
+                "installed version does not parse; matching explicit versions only"
+            );
         }
-    }
+        let module = range::module_tag(&query.version);
+        let same_module = |e: &AffectedEntry<&str>| module.is_some_and(|m| range::mentions(e, m));
+        // Records that name the installed module build's platform in some
+        // entry: only those entries decide (see `range::module_tag`).
+        let narrowed: Vec<&str> = entries
+            .iter()
+            .filter(|e| same_module(e))
+            .map(|e| e.record)
+            .collect();
+        let mut hits: Vec<(String, Hit)> = Vec::new();
+        for entry in entries {
+            if narrowed.contains(&entry.record) && !same_module(entry) {
+                continue;
+            }
+            let Some(hit) = range::check(entry, &query.version, installed.as_ref()) else {
+                continue;
+            };
+            // One record may list the package twice (two ranges, or a
+            // module stream and the plain package): keep one hit,
+            // preferring a fix.
+            match hits.iter_mut().find(|(id, _)| id == entry.record) {
+                Some((_, old)) if old.fixed.is_none() => *old = hit,
+                Some(_) => {}
+                None => hits.push((entry.record.to_owned(), hit)),
+            }
+        }
+        hits
+    })?;
     let mut matched = Vec::with_capacity(hits.len());
     for (id, hit) in hits {
         if let Some(advisory) = reader.advisory(&id)? {

@@ -13,3 +13,6 @@ mod debian9;
 
 #[path = "real_data/languages.rs"]
 mod languages;
+
+#[path = "real_data/distributions.rs"]
+mod distributions;

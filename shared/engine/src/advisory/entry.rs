@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::osv::{Boundary, OsvRecord};
+use super::severity::{Rating, rate_advisory};
 
 /// How to read a range's versions. `GIT` ranges name commits, which an
 /// image's packages do not carry, so they are dropped at import.
@@ -21,40 +22,56 @@ pub enum RangeKind {
 }
 
 /// One boundary of a range.
+///
+/// The string type is a parameter so the matcher can decode stored entries
+/// borrowing from the database page (`RangeEvent<&str>`) instead of
+/// allocating every version string of every PyPI `versions` list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RangeEvent {
+pub enum RangeEvent<S = String> {
     /// Affected from this version on (`0`: from the beginning).
-    Introduced(String),
+    Introduced(S),
     /// Not affected from this version on.
-    Fixed(String),
+    Fixed(S),
     /// Affected up to and including this version.
-    LastAffected(String),
+    LastAffected(S),
     /// Nothing at or above this version is affected by the range.
-    Limit(String),
+    Limit(S),
+}
+
+impl<S: AsRef<str>> RangeEvent<S> {
+    /// The same event borrowing its version.
+    pub fn as_deref(&self) -> RangeEvent<&str> {
+        match self {
+            RangeEvent::Introduced(v) => RangeEvent::Introduced(v.as_ref()),
+            RangeEvent::Fixed(v) => RangeEvent::Fixed(v.as_ref()),
+            RangeEvent::LastAffected(v) => RangeEvent::LastAffected(v.as_ref()),
+            RangeEvent::Limit(v) => RangeEvent::Limit(v.as_ref()),
+        }
+    }
 }
 
 /// A range of affected versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AffectedRange {
+pub struct AffectedRange<S = String> {
     /// How versions compare.
     pub kind: RangeKind,
     /// Boundaries, in record order.
-    pub events: Vec<RangeEvent>,
+    pub events: Vec<RangeEvent<S>>,
 }
 
 /// What one record says about one package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AffectedEntry {
+pub struct AffectedEntry<S = String> {
     /// The record's id; its [`Advisory`] is stored under it.
-    pub record: String,
+    pub record: S,
     /// The ecosystem exactly as the record wrote it (`Ubuntu:22.04:LTS`).
-    pub ecosystem: String,
+    pub ecosystem: S,
     /// The package name exactly as the record wrote it.
-    pub name: String,
+    pub name: S,
     /// Version ranges (`ECOSYSTEM` and `SEMVER` only).
-    pub ranges: Vec<AffectedRange>,
+    pub ranges: Vec<AffectedRange<S>>,
     /// Explicitly listed affected versions.
-    pub versions: Vec<String>,
+    pub versions: Vec<S>,
 }
 
 /// A CVSS vector (or other score) as the record gives it.
@@ -67,7 +84,7 @@ pub struct SeverityVector {
 }
 
 /// What a finding shows about one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Advisory {
     /// The record's id.
     pub id: String,
@@ -87,6 +104,9 @@ pub struct Advisory {
     /// `database_specific.severity` (`MODERATE`), Ubuntu's priority, or the
     /// `Important:` prefix of a Red Hat-family summary.
     pub own_severity: Option<String>,
+    /// The rating computed from `severity` and `own_severity` at import,
+    /// so matching never parses a CVSS vector.
+    pub rating: Option<Rating>,
     /// Reference URLs.
     pub references: Vec<String>,
 }
@@ -109,7 +129,7 @@ impl Advisory {
             .clone()
             .filter(|s| !s.trim().is_empty())
             .or_else(|| first_line(record.details.as_deref()));
-        Advisory {
+        let mut advisory = Advisory {
             id: record.id.clone(),
             aliases: record.aliases.clone(),
             related: record.related.clone(),
@@ -118,8 +138,11 @@ impl Advisory {
             published: record.published.map(|p| p.to_rfc3339()),
             severity,
             own_severity: own_severity(record),
+            rating: None,
             references: record.references.iter().map(|r| r.url.clone()).collect(),
-        }
+        };
+        advisory.rating = rate_advisory(&advisory);
+        advisory
     }
 }
 

@@ -28,7 +28,7 @@ pub(crate) const ADVISORIES: TableDefinition<&str, &[u8]> = TableDefinition::new
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const STATUS_KEY: &str = "status";
 /// Bump when the tables' encoding changes.
-pub(crate) const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 2;
 
 /// An opened advisory database (read-only).
 pub struct AdvisoryDb {
@@ -143,6 +143,32 @@ impl Reader<'_> {
             path: path.clone(),
             reason: format!("entries of {key:?}: {e}"),
         })
+    }
+
+    /// Calls `f` with the entries for (ecosystem, package) decoded in
+    /// place, borrowing their strings from the database page: the matcher's
+    /// path, which must not allocate every listed version.
+    pub fn with_affected<T>(
+        &self,
+        ecosystem: &str,
+        name: &str,
+        f: impl FnOnce(&[AffectedEntry<&str>]) -> T,
+    ) -> Result<T, AdvisoryError> {
+        let key = index_key(ecosystem, name);
+        let path = &self.db.path;
+        let Some(raw) = self
+            .affected
+            .get(key.as_str())
+            .map_err(|e| AdvisoryError::store(path, e.into()))?
+        else {
+            return Ok(f(&[]));
+        };
+        let entries: Vec<AffectedEntry<&str>> =
+            postcard::from_bytes(raw.value()).map_err(|e| AdvisoryError::Corrupt {
+                path: path.clone(),
+                reason: format!("entries of {key:?}: {e}"),
+            })?;
+        Ok(f(&entries))
     }
 
     /// The advisory stored under a record id.

@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::advisory::severity::rate_advisory;
 use crate::advisory::{Advisory, Rating, RatingSource, Severity};
 use crate::inventory::Package;
 use crate::version::Version;
@@ -105,7 +104,7 @@ fn finding(
     let mut sorted: Vec<&&(Advisory, Hit)> = records.iter().collect();
     sorted.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     let summary = sorted.iter().find_map(|(a, _)| a.summary.clone());
-    let rating = best_rating(records.iter().filter_map(|(a, _)| rate_advisory(a)));
+    let rating = best_rating(records.iter().filter_map(|(a, _)| a.rating.clone()));
     let fixed = highest_fix(
         installed,
         records.iter().filter_map(|(_, h)| h.fixed.as_deref()),

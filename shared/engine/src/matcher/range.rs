@@ -24,11 +24,15 @@ pub struct Hit {
 
 /// Checks one entry. `installed` is the parsed version when the ecosystem's
 /// ordering parsed it; `raw` is the string, for the `versions` list.
-pub fn check(entry: &AffectedEntry, raw: &str, installed: Option<&Version>) -> Option<Hit> {
+pub fn check<S: AsRef<str>>(
+    entry: &AffectedEntry<S>,
+    raw: &str,
+    installed: Option<&Version>,
+) -> Option<Hit> {
     let mut hit = None;
     if let Some(installed) = installed {
         for range in &entry.ranges {
-            let scheme = scheme_for(&entry.ecosystem, range.kind == RangeKind::Semver);
+            let scheme = scheme_for(entry.ecosystem.as_ref(), range.kind == RangeKind::Semver);
             if scheme != Some(installed.scheme()) {
                 continue;
             }
@@ -37,7 +41,7 @@ pub fn check(entry: &AffectedEntry, raw: &str, installed: Option<&Version>) -> O
             }
         }
     }
-    if hit.is_none() && entry.versions.iter().any(|v| v == raw) {
+    if hit.is_none() && entry.versions.iter().any(|v| v.as_ref() == raw) {
         hit = Some(Hit { fixed: None });
     }
     hit
@@ -70,13 +74,16 @@ enum Bound {
 /// `Some(fix)` when `installed` is inside the range. Events whose version
 /// does not parse under the scheme are left out: they are rare data errors,
 /// and dropping one boundary is better than dropping the record.
-fn in_range(range: &AffectedRange, installed: &Version) -> Option<Option<String>> {
+fn in_range<S: AsRef<str>>(
+    range: &AffectedRange<S>,
+    installed: &Version,
+) -> Option<Option<String>> {
     let scheme = installed.scheme();
     let parse = |v: &str| scheme.parse(v).ok();
     let mut bounds: Vec<(Bound, &str)> = Vec::with_capacity(range.events.len());
     for event in &range.events {
-        match event {
-            RangeEvent::Introduced(v) if v == "0" => bounds.push((Bound::Introduced(None), v)),
+        match event.as_deref() {
+            RangeEvent::Introduced("0") => bounds.push((Bound::Introduced(None), "0")),
             RangeEvent::Introduced(v) => {
                 if let Some(p) = parse(v) {
                     bounds.push((Bound::Introduced(Some(p)), v));
@@ -143,6 +150,36 @@ fn order(a: &Bound, b: &Bound) -> Ordering {
         (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
     };
     by_version.then(ra.cmp(&rb))
+}
+
+/// The module platform tag of a Red Hat-family module build
+/// (`module_el8.5.0` in `2.git2d0b8a3.module_el8.5.0+119+9a9ec082`).
+///
+/// AlmaLinux lists one package once per module platform build, each with its
+/// own fix. Without the image's modularity label (which the rpm database
+/// keeps but the inventory does not carry), the platform tag is the best
+/// evidence of which entry applies: a build of `module_el8.3.0` is judged
+/// by the `module_el8.3.0` entry alone, not reported against the newer
+/// `module_el8.5.0` build of the same fix. Different streams of one module
+/// on the same platform cannot be told apart this way.
+pub fn module_tag(version: &str) -> Option<&str> {
+    let start = version.find("module_el")?;
+    let tag = &version[start..];
+    Some(tag.split('+').next().unwrap_or(tag))
+}
+
+/// Whether an entry's boundaries mention a module tag.
+pub fn mentions<S: AsRef<str>>(entry: &AffectedEntry<S>, tag: &str) -> bool {
+    entry
+        .ranges
+        .iter()
+        .flat_map(|r| &r.events)
+        .any(|e| match e.as_deref() {
+            RangeEvent::Introduced(v)
+            | RangeEvent::Fixed(v)
+            | RangeEvent::LastAffected(v)
+            | RangeEvent::Limit(v) => v.contains(tag),
+        })
 }
 
 /// Parses an installed version for an ecosystem, if its ordering is known.
