@@ -9,5 +9,6 @@ mod crash;
 mod database_update;
 mod failures;
 mod lifecycle;
+mod periodic;
 mod support;
 mod work_queue;
