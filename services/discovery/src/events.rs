@@ -12,7 +12,7 @@ use tracing::debug;
 
 use crate::coverage::Rules;
 use crate::inventory::Entry;
-use crate::store::begin_write;
+use crate::store::begin_inventory_write;
 use crate::store::images::{self, Labels};
 use crate::store::targets::{self, target};
 
@@ -86,7 +86,7 @@ impl Handler for TargetsHandler {
         };
         let model = target_model(reference)?;
         let (registry, repository) = (model.registry.clone(), model.repository.clone());
-        let txn = begin_write(&self.db).await?;
+        let txn = begin_inventory_write(&self.db).await?;
         if created {
             targets::upsert(&txn, model).await?;
         } else {

@@ -17,7 +17,7 @@ use crate::providers::{self, Spec};
 use crate::settings::Settings;
 use crate::store::images::{self, Labels};
 use crate::store::integrations::{self, NewIntegration, integration};
-use crate::store::{begin_write, outbox};
+use crate::store::{begin_inventory_write, outbox};
 use crate::sync::Syncer;
 
 /// Why `AddIntegration` added nothing.
@@ -126,7 +126,7 @@ impl Integrations {
     /// Removes an integration and its inventory, announcing each of its
     /// repositories as removed.
     pub(crate) async fn remove(&self, id: &str) -> Result<(), RemoveError> {
-        let txn = begin_write(&self.db).await?;
+        let txn = begin_inventory_write(&self.db).await?;
         let found = integrations::find(&txn, id)
             .await?
             .ok_or_else(|| RemoveError::NotFound(id.to_owned()))?;

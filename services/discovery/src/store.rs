@@ -16,9 +16,12 @@ pub(crate) mod targets;
 
 pub(crate) use migration::Migrator;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+
+/// The PostgreSQL advisory lock key that serialises inventory writes.
+const INVENTORY_LOCK: i64 = 0x7461_6777_6469_7363;
 
 /// Begins a transaction that will write.
 ///
@@ -32,4 +35,22 @@ pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTrans
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// Begins a transaction that rewrites inventory rows or their covered
+/// flag. A sync reads the targets' rules and then writes rows; a target
+/// event recomputes the flag of rows. Were the two to interleave, rows
+/// written with the rules read before a new target would miss its flag
+/// until the repository next changed. SQLite's `BEGIN IMMEDIATE` already
+/// runs one writer at a time; on PostgreSQL a transaction-scoped advisory
+/// lock does.
+pub(crate) async fn begin_inventory_write(
+    db: &DatabaseConnection,
+) -> Result<DatabaseTransaction, DbErr> {
+    let txn = begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let lock = format!("SELECT pg_advisory_xact_lock({INVENTORY_LOCK})");
+        txn.execute_unprepared(&lock).await?;
+    }
+    Ok(txn)
 }

@@ -34,7 +34,7 @@ impl Apply<'_> {
     ) -> Result<SyncOutcome, DbErr> {
         let listed = inventory::from_listing(listing);
         let labels = self.labels();
-        let txn = store::begin_write(self.db).await?;
+        let txn = store::begin_inventory_write(self.db).await?;
         let stored = images::inventory(&txn, &self.integration.id).await?;
         let plan = inventory::plan(&stored, &listed);
         if !plan.is_empty() {
