@@ -210,3 +210,6 @@ pub(crate) trait ImageProvider: Send + Sync + fmt::Debug {
     /// Opens one layer blob for reading.
     fn open<'a>(&'a self, layer: &'a LayerDescriptor) -> BoxFuture<'a, Result<Blob, ScanError>>;
 }
+
+#[cfg(test)]
+mod tests;

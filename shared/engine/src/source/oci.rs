@@ -293,3 +293,6 @@ pub(crate) fn pick_archive_image(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;
