@@ -312,3 +312,33 @@ async fn zstd_and_uncompressed_layers() {
         .unwrap();
     assert_eq!(scanned.layers[0].diff_id, diff_id);
 }
+
+/// The package set of a real Debian 9 image (postgres:11.15-stretch, from
+/// its CycloneDX SBOM), with `/etc/os-release` a symlink to
+/// `/usr/lib/os-release`: followed inside the image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stretch_postgres_dpkg_and_os_through_a_symlink() {
+    let Some(image) = built_image("stretch-postgres") else {
+        return;
+    };
+    let scanned = scan(
+        &engine(None),
+        &format!("oci:{}:stretch-postgres", image.join("oci").display()),
+    )
+    .await;
+    assert_eq!(
+        dpkg_lines(&scanned.inventory),
+        read_lines(&image.join("expected/dpkg.txt"))
+    );
+    assert_eq!(scanned.inventory.packages.len(), 132);
+    let os = scanned.inventory.os.as_ref().unwrap();
+    assert_eq!(
+        (os.id.as_str(), os.version_id.as_deref()),
+        ("debian", Some("9"))
+    );
+    assert!(
+        scanned.inventory.warnings.is_empty(),
+        "{:?}",
+        scanned.inventory.warnings
+    );
+}
