@@ -82,7 +82,10 @@ pub(crate) struct VulnArgs {
 /// The vulnerability options `scan IMAGE` adds: with `--db`, the scan
 /// reports vulnerabilities in its `--format`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
-#[allow(dead_code, reason = "only scan.rs (ScanArgs) constructs it, through clap")]
+#[allow(
+    dead_code,
+    reason = "only scan.rs (ScanArgs) constructs it, through clap"
+)]
 pub(crate) struct ScanVulnArgs {
     /// Match the image against this advisory database (from `vulndb
     /// import`) and report vulnerabilities.

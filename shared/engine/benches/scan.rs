@@ -23,14 +23,34 @@ fn repo_root() -> PathBuf {
 }
 
 fn tools_present() -> bool {
-    ["umoci", "skopeo", "mmdebstrap", "docker-registry", "curl", "gzip"].iter().all(|t| {
-        Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success())
+    [
+        "umoci",
+        "skopeo",
+        "mmdebstrap",
+        "docker-registry",
+        "curl",
+        "gzip",
+    ]
+    .iter()
+    .all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
     })
 }
 
 fn run(script: &str, args: &[&str]) {
-    let out = Command::new("bash").arg(repo_root().join(script)).args(args).output().unwrap();
-    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("bash")
+        .arg(repo_root().join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn engine(cache: Option<&Path>) -> Engine {
@@ -44,7 +64,8 @@ fn engine(cache: Option<&Path>) -> Engine {
 /// The layer blob digests of the pushed image, from the build's record.
 fn layer_digests() -> Vec<String> {
     let home = std::env::var("HOME").unwrap();
-    let cache = std::env::var("TAGWARDEN_IMAGE_CACHE").unwrap_or(format!("{home}/.cache/tagwarden/images"));
+    let cache =
+        std::env::var("TAGWARDEN_IMAGE_CACHE").unwrap_or(format!("{home}/.cache/tagwarden/images"));
     std::fs::read_to_string(format!("{cache}/bookworm-base/expected/layers.txt"))
         .unwrap()
         .lines()
@@ -55,21 +76,34 @@ fn layer_digests() -> Vec<String> {
 
 fn bench(c: &mut Criterion) {
     if !tools_present() {
-        eprintln!("!!!!!!!! scan benchmark skipped: image tools or docker-registry missing !!!!!!!!");
+        eprintln!(
+            "!!!!!!!! scan benchmark skipped: image tools or docker-registry missing !!!!!!!!"
+        );
         return;
     }
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     run("infra/images/build.sh", &["bookworm-base"]);
     let registry = LocalRegistry::start();
     let host = registry.host().to_owned();
-    run("infra/images/push.sh", &[&host, "bookworm-base=bench/bookworm:v1"]);
-    run("infra/images/push.sh", &[&host, "bookworm-base=bench/bookworm:v2"]);
+    run(
+        "infra/images/push.sh",
+        &[&host, "bookworm-base=bench/bookworm:v1"],
+    );
+    run(
+        "infra/images/push.sh",
+        &[&host, "bookworm-base=bench/bookworm:v2"],
+    );
     let v1: ImageSource = format!("{host}/bench/bookworm:v1").parse().unwrap();
     let v2: ImageSource = format!("{host}/bench/bookworm:v2").parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     let mut group = c.benchmark_group("bookworm-base");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
 
     let digests = layer_digests();
     group.bench_function("curl | gzip -dc (lower bound)", |b| {
@@ -88,7 +122,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("cold scan", |b| {
         b.iter(|| {
             let cache = tempfile::tempdir().unwrap();
-            let scanned = runtime.block_on(engine(Some(cache.path())).inventory(&v1)).unwrap();
+            let scanned = runtime
+                .block_on(engine(Some(cache.path())).inventory(&v1))
+                .unwrap();
             assert!(scanned.inventory.packages.len() > 80);
         });
     });
@@ -96,7 +132,9 @@ fn bench(c: &mut Criterion) {
     let cache = tempfile::tempdir().unwrap();
     let warm = engine(Some(cache.path()));
     runtime.block_on(warm.inventory(&v1)).unwrap();
-    group.sample_size(50).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("warm scan of a retag", |b| {
         b.iter(|| {
             let scanned = runtime.block_on(warm.inventory(&v2)).unwrap();
