@@ -33,6 +33,8 @@ pub(crate) enum ScanFormat {
     Json,
     /// A CycloneDX 1.5 SBOM (JSON).
     Cyclonedx,
+    /// SARIF 2.1.0, one rule per vulnerability (needs `--db`).
+    Sarif,
 }
 
 /// Arguments of `tagwardenctl scan`. Later outputs (vulnerabilities from
@@ -61,6 +63,9 @@ pub(crate) struct ScanArgs {
     /// Cache nothing.
     #[arg(long, conflicts_with = "cache_dir")]
     pub(crate) no_cache: bool,
+    /// With `--db`: vulnerabilities, in `--format`, gated by `--exit-code`.
+    #[command(flatten)]
+    pub(crate) vulnerabilities: crate::vulndb::ScanVulnArgs,
 }
 
 /// Scans the image and prints what was asked for.
@@ -75,12 +80,23 @@ pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         bar.finish();
     }
     let scanned = scanned?;
-    let text = render(&scanned, &args)?;
-    output::print(&text)?;
+    let code = match &args.vulnerabilities.db {
+        Some(db) => crate::vulndb::report(
+            &scanned.inventory,
+            &scanned.reference,
+            db,
+            report_format(args.format),
+            &args.vulnerabilities.gate,
+        )?,
+        None => {
+            output::print(&render(&scanned, &args)?)?;
+            ExitCode::SUCCESS
+        }
+    };
     for warning in &scanned.inventory.warnings {
         eprintln!("warning: {warning}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 fn engine(
@@ -108,6 +124,17 @@ fn engine(
     })?)
 }
 
+/// The vulnerability report's format for a `--format` choice.
+fn report_format(format: ScanFormat) -> tagwarden_engine::report::Format {
+    use tagwarden_engine::report::Format;
+    match format {
+        ScanFormat::Table => Format::Table,
+        ScanFormat::Json => Format::Json,
+        ScanFormat::Sarif => Format::Sarif,
+        ScanFormat::Cyclonedx => Format::CycloneDx,
+    }
+}
+
 fn default_cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
@@ -120,6 +147,7 @@ pub(crate) fn render(scanned: &ScannedImage, args: &ScanArgs) -> anyhow::Result<
     Ok(match args.format {
         ScanFormat::Json => serde_json::to_string_pretty(scanned)? + "\n",
         ScanFormat::Cyclonedx => cyclonedx::sbom(scanned)?,
+        ScanFormat::Sarif => anyhow::bail!("--format sarif reports vulnerabilities: add --db PATH"),
         ScanFormat::Table => {
             let mut text = summary(scanned);
             if args.list_packages {
