@@ -45,10 +45,10 @@ async fn measure(bus: &Bus, args: &Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut pending = tokio::task::JoinSet::new();
     for n in 0..args.events {
-        if pending.len() >= args.in_flight {
-            if let Some(done) = pending.join_next().await {
-                done??;
-            }
+        if pending.len() >= args.in_flight
+            && let Some(done) = pending.join_next().await
+        {
+            done??;
         }
         let (bus, event) = (bus.clone(), digest_changed(n));
         pending.spawn(async move { bus.publish(event).await.map(drop) });
@@ -85,7 +85,6 @@ async fn measure(bus: &Bus, args: &Args) -> anyhow::Result<()> {
     running.await??;
 
     let rate = |d: Duration| args.events as f64 / d.as_secs_f64();
-    #[allow(clippy::print_stdout)]
     {
         println!("events            {}", args.events);
         println!(
