@@ -165,6 +165,9 @@ fn zip_and_directory_of_the_same_records_give_the_same_version() {
     assert_eq!(newest.to_rfc3339(), "2021-11-22T04:57:52.862665+00:00");
 }
 
+/// The stand-in export server's zips by ecosystem, and its request count.
+type ExportState = (Arc<HashMap<String, Vec<u8>>>, Arc<AtomicUsize>);
+
 #[tokio::test]
 async fn osv_export_is_downloaded_per_ecosystem_with_retries() {
     let files: HashMap<String, Vec<u8>> = HashMap::from([
@@ -178,10 +181,7 @@ async fn osv_export_is_downloaded_per_ecosystem_with_retries() {
             "/{ecosystem}/all.zip",
             axum::routing::get(
                 |axum::extract::Path(ecosystem): axum::extract::Path<String>,
-                 axum::extract::State((files, hits)): axum::extract::State<(
-                    Arc<HashMap<String, Vec<u8>>>,
-                    Arc<AtomicUsize>,
-                )>| async move {
+                 axum::extract::State((files, hits)): axum::extract::State<ExportState>| async move {
                     // The first request fails as an overloaded server would.
                     if hits.fetch_add(1, Ordering::SeqCst) == 0 {
                         return Err(axum::http::StatusCode::SERVICE_UNAVAILABLE);

@@ -23,16 +23,16 @@ use super::support::{database, vulndata};
 /// A deb from the SBOM: name, version, architecture, source and source
 /// version (when syft recorded them).
 #[derive(Debug, Clone)]
-pub struct SbomDeb {
-    pub name: String,
-    pub version: String,
-    pub arch: String,
-    pub source: Option<String>,
-    pub source_version: Option<String>,
+pub(crate) struct SbomDeb {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) arch: String,
+    pub(crate) source: Option<String>,
+    pub(crate) source_version: Option<String>,
 }
 
 /// Reads the deb components of the postgres-stretch SBOM.
-pub fn sbom_debs() -> Vec<SbomDeb> {
+pub(crate) fn sbom_debs() -> Vec<SbomDeb> {
     let path = vulndata()
         .join("fixtures/osv-scanner/source-testdata/sbom-insecure/postgres-stretch.cdx.xml");
     let xml = std::fs::read_to_string(path).unwrap();
@@ -101,7 +101,7 @@ const STRETCH_OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 9 (stretch)\"\n
     VERSION_CODENAME=stretch\nID=debian\n";
 
 /// The inventory the engine's analyzers read from the rebuilt files.
-pub fn stretch_inventory() -> Inventory {
+pub(crate) fn stretch_inventory() -> Inventory {
     let debs = sbom_debs();
     let status = status_file(&debs);
     let packages = DpkgAnalyzer

@@ -4,17 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use tagwarden_engine::advisory::{AdvisoryDb, ImportSummary, import};
+use tagwarden_engine::advisory::{AdvisoryDb, import};
 
 /// `../shared/vulndata`, beside the repository.
-pub fn vulndata() -> PathBuf {
+pub(crate) fn vulndata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vulndata")
 }
 
 struct Imported {
     _dir: tempfile::TempDir,
     db: AdvisoryDb,
-    summary: ImportSummary,
 }
 
 fn imported() -> &'static Imported {
@@ -22,30 +21,20 @@ fn imported() -> &'static Imported {
     DB.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("osv.redb");
-        let summary =
-            import(&[vulndata().join("osv")], &path).expect("import ../shared/vulndata/osv");
+        import(&[vulndata().join("osv")], &path).expect("import ../shared/vulndata/osv");
         let db = AdvisoryDb::open(&path).expect("open the imported database");
-        Imported {
-            _dir: dir,
-            db,
-            summary,
-        }
+        Imported { _dir: dir, db }
     })
 }
 
 /// The database of all of `../shared/vulndata/osv`, imported once.
-pub fn database() -> &'static AdvisoryDb {
+pub(crate) fn database() -> &'static AdvisoryDb {
     &imported().db
-}
-
-/// What that import reported.
-pub fn import_summary() -> &'static ImportSummary {
-    &imported().summary
 }
 
 /// Runs every engine analyzer over the files under `root`, as if they sat
 /// at `prefix` inside an image, and returns the inventory.
-pub fn analyze_tree(root: &Path, prefix: &str) -> tagwarden_engine::inventory::Inventory {
+pub(crate) fn analyze_tree(root: &Path, prefix: &str) -> tagwarden_engine::inventory::Inventory {
     use std::os::unix::fs::PermissionsExt;
     use tagwarden_engine::analyzer::{FileInput, FileMeta};
 
@@ -95,7 +84,7 @@ pub fn analyze_tree(root: &Path, prefix: &str) -> tagwarden_engine::inventory::I
 }
 
 /// Runs a command, failing the test with its output when it fails.
-pub fn run(command: &mut std::process::Command) {
+pub(crate) fn run(command: &mut std::process::Command) {
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("{command:?}: {e}"));
