@@ -3,10 +3,12 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
+use async_nats::jetstream::context::{CreateStreamError, CreateStreamErrorKind};
 use async_nats::jetstream::{self, stream};
+use backon::{ExponentialBuilder, Retryable as _};
 use bytes::Bytes;
 use prost::Message as _;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 use uuid::Uuid;
 
 use crate::error::{ConnectError, DeclareError, PublishError};
@@ -19,6 +21,26 @@ const RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// Dead letters wait longer: an operator has to look at each one.
 const DEAD_LETTER_RETENTION: Duration = Duration::from_secs(60 * 24 * 3600);
+
+/// Retries of a stream declaration the server failed for a passing reason:
+/// about 6 s in all before the service gives up starting.
+const DECLARE_RETRY: ExponentialBuilder = ExponentialBuilder::new()
+    .with_min_delay(Duration::from_millis(100))
+    .with_max_delay(Duration::from_secs(2))
+    .with_max_times(6);
+
+/// Whether declaring a stream may succeed when tried again. A server-side
+/// failure (status 500) can be passing: NATS 2.9 answers "error creating
+/// store for stream" when two streams are created at once in an account
+/// whose store directory does not exist yet. A timeout may be a leader
+/// election. Anything else (a bad name, a conflicting definition) is final.
+fn is_transient(error: &CreateStreamError) -> bool {
+    match error.kind() {
+        CreateStreamErrorKind::JetStream(e) => e.code() >= 500,
+        CreateStreamErrorKind::TimedOut => true,
+        _ => false,
+    }
+}
 
 /// A connection to JetStream, scoped to one namespace and one producer name.
 #[derive(Debug, Clone)]
@@ -104,8 +126,12 @@ impl Bus {
                 duplicate_window: Duration::from_secs(120),
                 ..Default::default()
             };
-            self.js
-                .create_or_update_stream(config)
+            (|| self.js.create_or_update_stream(config.clone()))
+                .retry(DECLARE_RETRY)
+                .when(is_transient)
+                .notify(|error, delay| {
+                    warn!(stream = %name, %error, ?delay, "declaring a stream failed; retrying");
+                })
                 .await
                 .map_err(|source| DeclareError::Stream {
                     stream: name.clone(),
@@ -185,5 +211,44 @@ pub(crate) fn new_envelope(producer: &str, event: Event) -> Envelope {
         }),
         producer: producer.to_owned(),
         event: Some(event),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server_error(code: usize, err_code: u64, description: &str) -> CreateStreamError {
+        let error: jetstream::Error = serde_json::from_value(serde_json::json!({
+            "code": code,
+            "err_code": err_code,
+            "description": description,
+        }))
+        .expect("a JetStream API error");
+        CreateStreamError::new(CreateStreamErrorKind::JetStream(error))
+    }
+
+    #[test]
+    fn server_failures_and_timeouts_are_retried() {
+        assert!(is_transient(&server_error(
+            500,
+            10049,
+            "error creating store for stream"
+        )));
+        assert!(is_transient(&CreateStreamError::new(
+            CreateStreamErrorKind::TimedOut
+        )));
+    }
+
+    #[test]
+    fn definition_errors_are_final() {
+        assert!(!is_transient(&server_error(
+            400,
+            10058,
+            "stream name already in use with a different configuration"
+        )));
+        assert!(!is_transient(&CreateStreamError::new(
+            CreateStreamErrorKind::InvalidStreamName
+        )));
     }
 }
