@@ -32,6 +32,8 @@ pub(crate) struct ScanJob {
     pub(crate) image: ImageLocation,
     pub(crate) tag: String,
     pub(crate) digest: String,
+    /// The request's reason, or `DatabaseUpdated` for a rematch; stored
+    /// with the scan and sent in its result event.
     pub(crate) reason: ScanReason,
     pub(crate) attempt: u32,
 }
@@ -181,6 +183,7 @@ impl Recorder {
             retryable,
             started_at: Some(ran.started.into()),
             finished_at: Some(ran.finished.into()),
+            reason: job.reason.into(),
         });
         self.enqueue_and_commit(txn, event).await?;
         Ok(Recorded::Written(Summary::default()))
@@ -240,6 +243,7 @@ fn completed_event(job: &ScanJob, ran: Ran, version: &str, summary: &Summary) ->
         database_version: version.to_owned(),
         started_at: Some(ran.started.into()),
         finished_at: Some(ran.finished.into()),
+        reason: job.reason.into(),
     })
 }
 

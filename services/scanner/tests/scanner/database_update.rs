@@ -3,6 +3,7 @@
 //! opens exactly one issue, and the registry sees zero requests.
 
 use tagwarden_bus::Event;
+use tagwarden_bus::events::ScanReason;
 use tagwarden_proto::scanner::v1::{GetScanReportRequest, IssueState};
 
 use crate::support::data::add_advisory;
@@ -32,6 +33,7 @@ async fn one_new_advisory_opens_one_issue_without_a_registry_request() {
         panic!("scan-1 failed: {:?}", harness.results.heard());
     };
     assert_eq!(first.new_issues, 3);
+    assert_eq!(first.reason(), ScanReason::DigestChanged);
     let before = target_issues(&mut scanner.api, "target-1").await;
     let mut ids: Vec<&str> = before.iter().map(|i| i.vulnerability_id.as_str()).collect();
     ids.sort_unstable();
@@ -63,6 +65,7 @@ async fn one_new_advisory_opens_one_issue_without_a_registry_request() {
     assert_eq!(rematch.target_id, "target-1");
     assert_eq!(rematch.digest, small.digest);
     assert_eq!(rematch.database_version, second_version);
+    assert_eq!(rematch.reason(), ScanReason::DatabaseUpdated);
     assert_eq!(
         (
             rematch.new_issues,

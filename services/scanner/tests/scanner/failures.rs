@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use tagwarden_bus::Event;
+use tagwarden_bus::events::ScanReason;
 use tagwarden_proto::scanner::v1::{GetScanReportRequest, Issue};
 use tagwarden_scanner::Settings;
 use tonic::Code;
@@ -60,6 +61,7 @@ async fn an_outage_and_a_corrupt_image_fail_and_leave_issues_alone() {
         panic!("scan-2 did not fail");
     };
     assert!(outage.retryable, "{outage:?}");
+    assert_eq!(outage.reason(), ScanReason::DigestChanged);
     assert!(
         outage.error.contains("could not be downloaded"),
         "{}",
@@ -88,6 +90,7 @@ async fn an_outage_and_a_corrupt_image_fail_and_leave_issues_alone() {
         panic!("scan-3 did not fail");
     };
     assert!(!corrupt.retryable, "{corrupt:?}");
+    assert_eq!(corrupt.reason(), ScanReason::DigestChanged);
     assert!(
         corrupt.error.contains("does not match its digest"),
         "{}",
