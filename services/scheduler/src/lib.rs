@@ -22,7 +22,9 @@
 //! `targets.created`, which carries no digest to scan. `vulndb.updated` is
 //! not consumed: the scanner matches stored package lists again itself, so
 //! the state machine's `DatabaseUpdated` input has no producer in the
-//! service yet.
+//! service yet. The scanner reports each such re-match as a scan with
+//! reason "database updated" under an id of its own; it goes to history,
+//! not to the state machine.
 
 mod api;
 mod clock;

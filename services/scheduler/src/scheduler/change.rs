@@ -4,10 +4,11 @@
 use std::time::SystemTime;
 
 use sea_orm::DatabaseTransaction;
-use tagwarden_bus::events::{ImageLocation, ScanCompleted, ScanFailed};
+use tagwarden_bus::events::{ImageLocation, ScanCompleted, ScanFailed, ScanReason as WireReason};
 use tracing::{debug, info, warn};
 
-use crate::store::{StoredTarget, scan};
+use crate::store::StoredTarget;
+use crate::store::scan::{self, Recorded};
 use crate::{ChangeReason, DailyConfig, Input, Phase, ResolvedTag, ScanId, due_for_daily};
 
 /// One change to one target, decoded from an event or raised by a timer.
@@ -85,9 +86,17 @@ async fn completed(
     result: &ScanCompleted,
     now: SystemTime,
 ) -> anyhow::Result<Option<Input>> {
-    if !scan::record_completed(txn, result, now).await? {
-        warn!(scan_id = %result.scan_id, target_id = %target.id, "result for a scan never requested");
-        return Ok(None);
+    match scan::record_completed(txn, result, now).await? {
+        Recorded::Written => {}
+        Recorded::Settled => {
+            let scan_id = &result.scan_id;
+            debug!(scan_id, target_id = %target.id, "scan result already recorded");
+            return Ok(None);
+        }
+        Recorded::Unknown => {
+            unrequested_completed(txn, target, result, now).await?;
+            return Ok(None);
+        }
     }
     let counts = result.counts.unwrap_or_default();
     info!(
@@ -114,9 +123,17 @@ async fn failed(
     result: ScanFailed,
     now: SystemTime,
 ) -> anyhow::Result<Option<Input>> {
-    if !scan::record_failed(txn, &result, now).await? {
-        warn!(scan_id = %result.scan_id, target_id = %target.id, "failure of a scan never requested");
-        return Ok(None);
+    match scan::record_failed(txn, &result, now).await? {
+        Recorded::Written => {}
+        Recorded::Settled => {
+            let scan_id = &result.scan_id;
+            debug!(scan_id, target_id = %target.id, "scan failure already recorded");
+            return Ok(None);
+        }
+        Recorded::Unknown => {
+            unrequested_failed(txn, target, &result, now).await?;
+            return Ok(None);
+        }
     }
     warn!(
         scan_id = %result.scan_id,
@@ -130,6 +147,78 @@ async fn failed(
         error: result.error,
         retryable: result.retryable,
     }))
+}
+
+/// A completion the scheduler never requested. The scanner's re-match
+/// after a database import goes to history only: it never reaches the
+/// state machine, since it read a stored inventory and pulled no image,
+/// so it neither stands in for the daily scan nor takes the target's one
+/// scan at a time. Any other such result is stray.
+async fn unrequested_completed(
+    txn: &DatabaseTransaction,
+    target: &StoredTarget,
+    result: &ScanCompleted,
+    now: SystemTime,
+) -> anyhow::Result<()> {
+    if !is_rematch(target, &result.scan_id, result.reason()) {
+        return Ok(());
+    }
+    if scan::record_rematch_completed(txn, target, result, now).await? {
+        let counts = result.counts.unwrap_or_default();
+        info!(
+            scan_id = %result.scan_id,
+            target_id = %target.id,
+            digest = %result.digest,
+            critical = counts.critical,
+            high = counts.high,
+            medium = counts.medium,
+            low = counts.low,
+            unknown = counts.unknown,
+            new_issues = result.new_issues,
+            fixed_issues = result.fixed_issues,
+            database_version = %result.database_version,
+            "database update scan recorded"
+        );
+    }
+    Ok(())
+}
+
+/// A failure the scheduler never requested: like
+/// [`unrequested_completed`], a re-match goes to history only.
+async fn unrequested_failed(
+    txn: &DatabaseTransaction,
+    target: &StoredTarget,
+    result: &ScanFailed,
+    now: SystemTime,
+) -> anyhow::Result<()> {
+    if !is_rematch(target, &result.scan_id, result.reason()) {
+        return Ok(());
+    }
+    if scan::record_rematch_failed(txn, target, result, now).await? {
+        warn!(
+            scan_id = %result.scan_id,
+            target_id = %target.id,
+            digest = %result.digest,
+            error = %result.error,
+            "database update scan failed"
+        );
+    }
+    Ok(())
+}
+
+/// Whether an unrequested result is a re-match to keep in history; logs
+/// why not otherwise.
+fn is_rematch(target: &StoredTarget, scan_id: &str, reason: WireReason) -> bool {
+    if reason != WireReason::DatabaseUpdated {
+        warn!(%scan_id, target_id = %target.id, "result for a scan never requested");
+        return false;
+    }
+    if !target.is_stored() {
+        let target_id = &target.id;
+        debug!(scan_id, target_id, "re-match of an unknown target skipped");
+        return false;
+    }
+    true
 }
 
 /// The timer input a target is due for at `now`, if any.

@@ -1,6 +1,10 @@
 //! The scan history: one row per attempt, written when it is requested and
-//! again when its result (or its timeout) arrives. Rows are never deleted
-//! with their target: the history is the audit trail.
+//! again when its result (or its timeout) arrives, plus one row per
+//! re-match the scanner ran on its own after a database import, written
+//! when its result arrives. Rows are never deleted with their target: the
+//! history is the audit trail.
+
+mod rematch;
 
 use std::time::SystemTime;
 
@@ -12,6 +16,8 @@ use tagwarden_bus::events::{ScanCompleted, ScanFailed};
 use super::{StoredTarget, from_millis, to_millis};
 use crate::ScanRequest;
 use crate::codes::reason_to_code;
+
+pub(crate) use rematch::{record_rematch_completed, record_rematch_failed};
 
 /// The `scan` table.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -127,19 +133,33 @@ pub(crate) async fn get(db: &impl ConnectionTrait, scan_id: &str) -> anyhow::Res
         .with_context(|| format!("failed to load scan {scan_id}"))
 }
 
+/// What writing a scanner's result to history did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    /// The attempt's row now holds the result; the state machine decides
+    /// what follows.
+    Written,
+    /// The row already held a final answer that this result does not
+    /// change (a repeat delivery); nothing written. The state machine saw
+    /// the result when the row got that answer, so there is nothing left
+    /// for it to decide.
+    Settled,
+    /// The scheduler never requested this scan; nothing written.
+    Unknown,
+}
+
 /// Writes the findings of a completed attempt. A late completion of an
 /// attempt already given up on replaces its timeout: the scan did finish.
-/// Returns `false` when the attempt is unknown.
 pub(crate) async fn record_completed(
     db: &impl ConnectionTrait,
     result: &ScanCompleted,
     now: SystemTime,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Recorded> {
     let Some(row) = get(db, &result.scan_id).await? else {
-        return Ok(false);
+        return Ok(Recorded::Unknown);
     };
     if row.status == Status::Completed.as_str() {
-        return Ok(true);
+        return Ok(Recorded::Settled);
     }
     let counts = result.counts.unwrap_or_default();
     let (started, finished) = times(result.started_at, result.finished_at, now);
@@ -161,24 +181,27 @@ pub(crate) async fn record_completed(
     row.update(db)
         .await
         .with_context(|| format!("failed to record the result of scan {}", result.scan_id))?;
-    Ok(true)
+    Ok(Recorded::Written)
 }
 
-/// Writes a failure the scanner reported. Returns `false` when the attempt
-/// is unknown.
+/// Writes a failure the scanner reported. A completed attempt keeps its
+/// findings; a failure recorded with the same words is a repeat.
 pub(crate) async fn record_failed(
     db: &impl ConnectionTrait,
     result: &ScanFailed,
     now: SystemTime,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Recorded> {
     let Some(row) = get(db, &result.scan_id).await? else {
-        return Ok(false);
+        return Ok(Recorded::Unknown);
     };
-    if row.status != Status::Completed.as_str() {
-        let (started, finished) = times(result.started_at, result.finished_at, now);
-        mark_failed(db, row, &result.error, started, finished).await?;
+    let repeat = row.status == Status::Failed.as_str()
+        && row.error.as_deref() == Some(result.error.as_str());
+    if repeat || row.status == Status::Completed.as_str() {
+        return Ok(Recorded::Settled);
     }
-    Ok(true)
+    let (started, finished) = times(result.started_at, result.finished_at, now);
+    mark_failed(db, row, &result.error, started, finished).await?;
+    Ok(Recorded::Written)
 }
 
 /// Marks an attempt still waiting for its answer failed with `error` at

@@ -80,6 +80,12 @@ impl StoredTarget {
         }
     }
 
+    /// Whether the scheduler has this target in its store, rather than
+    /// having just met its id.
+    pub(crate) fn is_stored(&self) -> bool {
+        self.stored
+    }
+
     /// `registry/repository`, as shown in history.
     pub(crate) fn image_name(&self) -> String {
         match (self.image.registry.as_str(), self.image.repository.as_str()) {

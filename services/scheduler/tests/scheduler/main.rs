@@ -5,6 +5,7 @@
 
 mod api;
 mod daily;
+mod database_update;
 mod deleted;
 mod failures;
 mod follow_up;

@@ -2,20 +2,10 @@
 //! are published without `Nats-Msg-Id`, so JetStream stores both, as it
 //! would after a redelivery.
 
-use prost::Message as _;
 use tagwarden_bus::events::{DigestChanged, SeverityCounts};
-use tagwarden_bus::{Envelope, Event, Stream, Subject};
+use tagwarden_bus::{Event, Stream, Subject};
 
-use crate::support::{App, Store, completed, digest, image, spawn_app};
-
-async fn publish_twice(app: &App, envelope: &Envelope, subject: Subject) {
-    let subject = app.bus.namespace().subject(subject.as_str());
-    for _ in 0..2 {
-        let payload = envelope.encode_to_vec();
-        let ack = app.bus.jetstream().publish(subject.clone(), payload.into());
-        ack.await.unwrap().await.unwrap();
-    }
-}
+use crate::support::{Store, completed, digest, image, publish_twice, spawn_app};
 
 #[tokio::test]
 async fn a_digest_change_and_a_result_delivered_twice_act_once() {

@@ -7,6 +7,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::jetstream::consumer::PullConsumer;
+use prost::Message as _;
 use tagwarden_bus::events::{
     DigestChanged, ImageLocation, ScanCompleted, ScanRequested, SeverityCounts, TargetDeleted,
     TargetRef,
@@ -288,6 +289,17 @@ pub(crate) fn completed(request: &ScanRequested, counts: SeverityCounts) -> Even
         database_version: "osv-test-1".into(),
         ..ScanCompleted::default()
     })
+}
+
+/// Publishes `envelope` twice without `Nats-Msg-Id`, so JetStream stores
+/// both copies, as it would after a redelivery.
+pub(crate) async fn publish_twice(app: &App, envelope: &Envelope, subject: Subject) {
+    let subject = app.bus.namespace().subject(subject.as_str());
+    for _ in 0..2 {
+        let payload = envelope.encode_to_vec();
+        let ack = app.bus.jetstream().publish(subject.clone(), payload.into());
+        ack.await.unwrap().await.unwrap();
+    }
 }
 
 /// A stand-in scanner: takes every `scans.requested` off its own durable
