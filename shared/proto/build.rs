@@ -1,11 +1,18 @@
 //! Compiles every `.proto` under the workspace's `proto/` directory with
 //! protox, a protobuf compiler written in Rust, so a machine with only cargo
 //! can build Tagwarden (no system `protoc`).
+//!
+//! Paths are found at run time and reported to cargo relative to this
+//! package: several clones may share one target directory (CI and the local
+//! demo do), and an absolute path would make one clone's build watch, and
+//! compile, another clone's contracts.
 
 use std::path::{Path, PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let package = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let relative_root = Path::new("../../proto");
+    let root = package.join(relative_root);
     let mut files = Vec::new();
     collect_protos(&root, &mut files)?;
     files.sort();
@@ -16,9 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .compile_fds(descriptors)?;
 
-    println!("cargo:rerun-if-changed={}", root.display());
+    println!("cargo:rerun-if-changed={}", relative_root.display());
     for file in &files {
-        println!("cargo:rerun-if-changed={}", file.display());
+        let relative = relative_root.join(file.strip_prefix(&root)?);
+        println!("cargo:rerun-if-changed={}", relative.display());
     }
     Ok(())
 }
