@@ -15,6 +15,7 @@ use crate::advisory::{
     Advisory, AdvisoryDb, AdvisoryError, AffectedEntry, DatabaseVersion, Reader,
 };
 use crate::inventory::{Inventory, Package};
+use crate::version::Version;
 
 pub mod finding;
 pub mod merge;
@@ -60,8 +61,9 @@ pub fn match_inventory(
     let mut not_covered = Vec::new();
     let mut checked = 0;
     // Many binary packages share one source (glibc → libc6, libc-bin…):
-    // look each (ecosystem, name, version) up once.
-    let mut cache: HashMap<(String, String, String), Vec<(Advisory, Hit)>> = HashMap::new();
+    // look each (ecosystem, name, version) up once, and parse its version
+    // once.
+    let mut lookups: HashMap<Query, Lookup> = HashMap::new();
     for package in &inventory.packages {
         let query = match query_for(os, package) {
             Ok(query) => query,
@@ -83,24 +85,20 @@ pub fn match_inventory(
             continue;
         }
         checked += 1;
-        let key = (
-            query.ecosystem.clone(),
-            query.name.clone(),
-            query.version.clone(),
-        );
-        let matched = match cache.get(&key) {
-            Some(matched) => matched.clone(),
-            None => {
-                let matched = matching_records(&reader, &query)?;
-                cache.insert(key, matched.clone());
-                matched
-            }
-        };
-        if matched.is_empty() {
+        if !lookups.contains_key(&query) {
+            let lookup = Lookup::run(&reader, &query)?;
+            lookups.insert(query.clone(), lookup);
+        }
+        let lookup = &lookups[&query];
+        if lookup.matched.is_empty() {
             continue;
         }
-        let installed = range::parse_installed(&query.ecosystem, &query.version);
-        findings.extend(merge::merge(package, &query, installed.as_ref(), matched));
+        findings.extend(merge::merge(
+            package,
+            &query,
+            lookup.installed.as_ref(),
+            &lookup.matched,
+        ));
     }
     findings.sort_by(|a, b| (&a.package, &a.id).cmp(&(&b.package, &b.id)));
     Ok(MatchResult {
@@ -111,6 +109,21 @@ pub fn match_inventory(
     })
 }
 
+/// One (ecosystem, name, version) looked up: the parsed version and the
+/// records that contain it.
+struct Lookup {
+    installed: Option<Version>,
+    matched: Vec<(Advisory, Hit)>,
+}
+
+impl Lookup {
+    fn run(reader: &Reader<'_>, query: &Query) -> Result<Lookup, AdvisoryError> {
+        let installed = range::parse_installed(&query.ecosystem, &query.version);
+        let matched = records_containing(reader, query, installed.as_ref())?;
+        Ok(Lookup { installed, matched })
+    }
+}
+
 /// The records whose entries for (ecosystem, name) contain the version,
 /// each with its fix. Records are not merged here; the ground-truth test
 /// compares these ids with osv.dev's answers.
@@ -119,6 +132,15 @@ pub fn matching_records(
     query: &Query,
 ) -> Result<Vec<(Advisory, Hit)>, AdvisoryError> {
     let installed = range::parse_installed(&query.ecosystem, &query.version);
+    records_containing(reader, query, installed.as_ref())
+}
+
+/// [`matching_records`] with the installed version already parsed.
+fn records_containing(
+    reader: &Reader<'_>,
+    query: &Query,
+    installed: Option<&Version>,
+) -> Result<Vec<(Advisory, Hit)>, AdvisoryError> {
     let hits = reader.with_affected(&query.ecosystem, &query.name, |entries| {
         if installed.is_none() && !entries.is_empty() {
             tracing::debug!(
@@ -127,7 +149,8 @@ pub fn matching_records(
             );
         }
         let module = range::module_tag(&query.version);
-        let same_module = |e: &AffectedEntry<&str>| module.is_some_and(|m| range::mentions(e, m));
+        let same_module =
+            |e: &AffectedEntry<&str, &[u8]>| module.is_some_and(|m| range::mentions(e, m));
         // Records that name the installed module build's platform in some
         // entry: only those entries decide (see `range::module_tag`).
         let narrowed: Vec<&str> = entries
@@ -140,7 +163,7 @@ pub fn matching_records(
             if narrowed.contains(&entry.record) && !same_module(entry) {
                 continue;
             }
-            let Some(hit) = range::check(entry, &query.version, installed.as_ref()) else {
+            let Some(hit) = range::check(entry, &query.version, installed) else {
                 continue;
             };
             // One record may list the package twice (two ranges, or a

@@ -60,8 +60,13 @@ pub struct AffectedRange<S = String> {
 }
 
 /// What one record says about one package.
+///
+/// `V` is the type of the listed versions. The matcher decodes them as
+/// bytes (`&[u8]`, the same encoding as a string): it only compares them
+/// with the installed version, and checking every version of a long PyPI
+/// list for valid UTF-8 on every lookup cost more than the comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AffectedEntry<S = String> {
+pub struct AffectedEntry<S = String, V = S> {
     /// The record's id; its [`Advisory`] is stored under it.
     pub record: S,
     /// The ecosystem exactly as the record wrote it (`Ubuntu:22.04:LTS`).
@@ -71,7 +76,7 @@ pub struct AffectedEntry<S = String> {
     /// Version ranges (`ECOSYSTEM` and `SEMVER` only).
     pub ranges: Vec<AffectedRange<S>>,
     /// Explicitly listed affected versions.
-    pub versions: Vec<S>,
+    pub versions: Vec<V>,
 }
 
 /// A CVSS vector (or other score) as the record gives it.

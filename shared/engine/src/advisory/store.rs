@@ -146,13 +146,14 @@ impl Reader<'_> {
     }
 
     /// Calls `f` with the entries for (ecosystem, package) decoded in
-    /// place, borrowing their strings from the database page: the matcher's
-    /// path, which must not allocate every listed version.
+    /// place, borrowing their strings from the database page, and listed
+    /// versions as bytes: the matcher's path, which must neither allocate
+    /// nor validate every listed version.
     pub fn with_affected<T>(
         &self,
         ecosystem: &str,
         name: &str,
-        f: impl FnOnce(&[AffectedEntry<&str>]) -> T,
+        f: impl FnOnce(&[AffectedEntry<&str, &[u8]>]) -> T,
     ) -> Result<T, AdvisoryError> {
         let key = index_key(ecosystem, name);
         let path = &self.db.path;
@@ -163,7 +164,7 @@ impl Reader<'_> {
         else {
             return Ok(f(&[]));
         };
-        let entries: Vec<AffectedEntry<&str>> =
+        let entries: Vec<AffectedEntry<&str, &[u8]>> =
             postcard::from_bytes(raw.value()).map_err(|e| AdvisoryError::Corrupt {
                 path: path.clone(),
                 reason: format!("entries of {key:?}: {e}"),

@@ -22,9 +22,9 @@ pub fn merge(
     package: &Package,
     query: &Query,
     installed: Option<&Version>,
-    matched: Vec<(Advisory, Hit)>,
+    matched: &[(Advisory, Hit)],
 ) -> Vec<Finding> {
-    let groups = group(&matched);
+    let groups = group(matched);
     let mut findings: Vec<Finding> = groups
         .into_iter()
         .map(|members| {
@@ -145,13 +145,22 @@ fn best_rating(ratings: impl Iterator<Item = Rating>) -> Option<Rating> {
 
 /// Records of one vulnerability normally agree on the fix; when they do
 /// not, the highest one is the version that resolves every record.
+///
+/// Repeats of the first fix are skipped: they cannot beat it. So the usual
+/// case, every record naming one fix, parses nothing.
 fn highest_fix<'a>(
     installed: Option<&Version>,
     fixes: impl Iterator<Item = &'a str>,
 ) -> Option<String> {
+    let mut fixes = fixes.peekable();
+    let first = *fixes.peek()?;
+    let mut others = fixes.filter(|fix| *fix != first).peekable();
+    if others.peek().is_none() {
+        return Some(first.to_owned());
+    }
     let scheme = installed.map(Version::scheme);
     let mut best: Option<(&str, Option<Version>)> = None;
-    for fix in fixes {
+    for fix in std::iter::once(first).chain(others) {
         let parsed = scheme.and_then(|s| s.parse(fix).ok());
         let better = match (&best, &parsed) {
             (None, _) => true,

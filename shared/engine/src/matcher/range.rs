@@ -24,8 +24,8 @@ pub struct Hit {
 
 /// Checks one entry. `installed` is the parsed version when the ecosystem's
 /// ordering parsed it; `raw` is the string, for the `versions` list.
-pub fn check<S: AsRef<str>>(
-    entry: &AffectedEntry<S>,
+pub fn check<S: AsRef<str>, V: AsRef<[u8]>>(
+    entry: &AffectedEntry<S, V>,
     raw: &str,
     installed: Option<&Version>,
 ) -> Option<Hit> {
@@ -41,7 +41,7 @@ pub fn check<S: AsRef<str>>(
             }
         }
     }
-    if hit.is_none() && entry.versions.iter().any(|v| v.as_ref() == raw) {
+    if hit.is_none() && entry.versions.iter().any(|v| v.as_ref() == raw.as_bytes()) {
         hit = Some(Hit { fixed: None });
     }
     hit
@@ -169,7 +169,7 @@ pub fn module_tag(version: &str) -> Option<&str> {
 }
 
 /// Whether an entry's boundaries mention a module tag.
-pub fn mentions<S: AsRef<str>>(entry: &AffectedEntry<S>, tag: &str) -> bool {
+pub fn mentions<S: AsRef<str>, V>(entry: &AffectedEntry<S, V>, tag: &str) -> bool {
     entry
         .ranges
         .iter()

@@ -10,7 +10,7 @@
 use crate::inventory::{OsRelease, Package, PackageKind};
 
 /// What to look up for one package.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Query {
     /// `Debian:11`, `Alpine:v3.10`, `PyPI`…
     pub ecosystem: String,
