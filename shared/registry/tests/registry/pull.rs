@@ -299,6 +299,33 @@ async fn a_corrupted_layer_ends_in_a_digest_mismatch_naming_blob_and_image() {
 }
 
 #[tokio::test]
+async fn a_corrupted_config_is_a_digest_mismatch_naming_blob_and_image() {
+    let registry = LocalRegistry::start();
+    two_layer_image().push(&registry, "team/app:v1");
+    let client = anonymous();
+    let resolved = client
+        .resolve(&image(registry.host(), "team/app:v1"), &Platform::default())
+        .await
+        .unwrap();
+    let config = resolved.manifest.config.digest.clone();
+    registry.corrupt_blob(&config.to_string());
+
+    let err = client.config_blob(&resolved).await.unwrap_err();
+
+    let BlobError::DigestMismatch { digest, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(digest, &config);
+    assert!(
+        err.to_string().starts_with(&format!(
+            "blob {config} of image {} does not match its digest",
+            resolved.pinned()
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_corrupted_manifest_is_a_digest_mismatch() {
     let registry = LocalRegistry::start();
     let built = two_layer_image();
