@@ -57,9 +57,11 @@ struct Endpoints {
 enum Command {
     /// Show whether each service is up (gRPC health).
     Status(status::Args),
-    /// Scan an image here, without any service: list its packages.
+    /// Scan an image here, without any service: list its packages, or
+    /// report its vulnerabilities with `--db PATH`.
     Scan(scan::ScanArgs),
-    /// The local advisory database for pipeline scans.
+    /// The advisory database: a local file with `--db PATH` (for pipeline
+    /// scans), else the scanner service's.
     Vulndb(vulndb::Args),
     #[command(flatten)]
     Operate(Operate),

@@ -3,8 +3,14 @@
 //!
 //! The image is a registry reference, `oci:DIR[:TAG]`,
 //! `docker-archive:FILE[:REF]`, or a path to a layout or tarball.
-//! `--list-packages` prints the inventory as a table, JSON or a CycloneDX
-//! 1.5 SBOM. Layer results are cached (by default under
+//! Without `--db` it prints the inventory: a summary table
+//! (`--list-packages` adds every package), JSON or a CycloneDX 1.5 SBOM.
+//! With `--db PATH` it matches the inventory against that advisory
+//! database and prints the vulnerabilities as a table, JSON, SARIF 2.1.0
+//! or CycloneDX, and exits with `--exit-code N` when findings remain
+//! after `--severity` and `--ignore-unfixed`.
+//!
+//! Layer results are cached (by default under
 //! `~/.cache/tagwarden/layers`), so a re-scan of a retagged image, or of
 //! one sharing base layers, reads only what is new. Progress goes to
 //! stderr, and only when stderr is a terminal.
@@ -29,22 +35,24 @@ pub(crate) enum ScanFormat {
     /// Aligned columns for people.
     #[default]
     Table,
-    /// The scanned image (layers, OS, packages, warnings) as JSON.
+    /// The scanned image (layers, OS, packages, warnings) as JSON; with
+    /// `--db`, the vulnerability report.
     Json,
-    /// A CycloneDX 1.5 SBOM (JSON).
+    /// A CycloneDX 1.5 SBOM (JSON); with `--db`, with its vulnerabilities.
     Cyclonedx,
     /// SARIF 2.1.0, one rule per vulnerability (needs `--db`).
     Sarif,
 }
 
-/// Arguments of `tagwardenctl scan`. Later outputs (vulnerabilities from
-/// an advisory database) add their flags here.
+/// Arguments of `tagwardenctl scan`: the image, how it is read and
+/// cached, and what is printed (its inventory, or with `--db` its
+/// vulnerabilities).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub(crate) struct ScanArgs {
     /// The image: host/repo:tag, host/repo@sha256:…, oci:DIR[:TAG],
     /// docker-archive:FILE[:REF], or a path to a layout or tarball.
     pub(crate) image: String,
-    /// Print every package found.
+    /// Print every package found (in the table, without `--db`).
     #[arg(long)]
     pub(crate) list_packages: bool,
     /// Output format.

@@ -6,7 +6,8 @@
 //! zip files, or the public export's base URL with `--ecosystem`), `vulndb
 //! status` says what it holds, and `vulndb match` matches a stored
 //! inventory (the JSON the engine produces) without pulling an image, the
-//! way the scanner re-matches when new advisories arrive. Without `--db`,
+//! way the scanner re-matches when new advisories arrive. `--db` may come
+//! from `TAGWARDEN_VULNDB` instead, here as in `scan`. Without either,
 //! `import` and `status` ask the running scanner service
 //! (`vulndb_remote.rs`).
 
@@ -21,7 +22,8 @@ use tagwarden_engine::report::{Filter, Format, ScanReport};
 
 use crate::{output, vulndb_remote};
 
-/// Manage the local advisory database.
+/// Manage an advisory database: a local file with `--db PATH`, else the
+/// scanner service's (`import` and `status`).
 #[derive(Debug, PartialEq, clap::Args)]
 pub(crate) struct Args {
     #[command(subcommand)]
@@ -39,10 +41,10 @@ enum VulndbCommand {
         sources: Vec<String>,
         /// The database file to write; without it, the scanner service
         /// imports SRC itself.
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", env = "TAGWARDEN_VULNDB")]
         db: Option<PathBuf>,
         /// How the scanner's answer is shown (without `--db`).
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short, value_enum, default_value_t)]
         output: output::Format,
         /// Ecosystems to download when SRC is a URL (repeat or comma-separate).
         #[arg(long = "ecosystem", value_delimiter = ',')]
@@ -51,10 +53,10 @@ enum VulndbCommand {
     /// Show the database's version, import time and contents.
     Status {
         /// The database file; without it, the scanner service's database.
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", env = "TAGWARDEN_VULNDB")]
         db: Option<PathBuf>,
         /// How the scanner's answer is shown (without `--db`).
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short, value_enum, default_value_t)]
         output: output::Format,
     },
     /// Match a stored inventory (engine JSON) against the database.
@@ -328,6 +330,48 @@ mod tests {
         assert!(args.gate.ignore_unfixed);
         assert_eq!(args.gate.exit_code, 4);
         assert!(Probe::try_parse_from(["x", "--db", "v", "--severity", "urgent"]).is_err());
+    }
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        vulndb: Args,
+    }
+
+    /// `db` is left out where no `--db` is given: `TAGWARDEN_VULNDB` in
+    /// the environment of the test run would fill it.
+    #[test]
+    fn import_and_status_take_the_short_output_flag_and_a_db() {
+        let parse = |args: &[&str]| {
+            Command::try_parse_from(std::iter::once("vulndb").chain(args.iter().copied()))
+                .unwrap()
+                .vulndb
+                .command
+        };
+        assert!(matches!(
+            parse(&["status", "-o", "json"]),
+            VulndbCommand::Status {
+                output: output::Format::Json,
+                ..
+            }
+        ));
+        assert_eq!(
+            parse(&["status", "--db", "v.redb"]),
+            VulndbCommand::Status {
+                db: Some("v.redb".into()),
+                output: output::Format::Table,
+            }
+        );
+        let VulndbCommand::Import {
+            sources,
+            output: shown,
+            ..
+        } = parse(&["import", "/srv/osv", "-o", "json"])
+        else {
+            panic!("not an import");
+        };
+        assert_eq!(sources, ["/srv/osv"]);
+        assert_eq!(shown, output::Format::Json);
     }
 
     #[tokio::test]

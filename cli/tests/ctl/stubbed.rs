@@ -196,3 +196,24 @@ async fn vulndb_without_db_asks_the_scanner() {
     assert_eq!(imported["version"], "https://osv.test/export.zip");
     assert_eq!(imported["advisory_count"], 1234);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tagwarden_vulndb_makes_import_and_status_local() {
+    let stubs = stubs::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(stubs.addr);
+    env.push((
+        "TAGWARDEN_VULNDB",
+        dir.path().join("v.redb").display().to_string(),
+    ));
+    let env = crate::support::pairs(&env);
+    let npm = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vulndata/osv/npm");
+
+    let import = ctl(&["vulndb", "import", npm], &env).await;
+    assert_eq!(import.code, Some(0), "{}", import.stderr);
+    assert!(import.stderr.starts_with("imported "), "{}", import.stderr);
+    let status = ctl(&["vulndb", "status"], &env).await;
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    assert!(status.stdout.starts_with("version:"), "{}", status.stdout);
+    assert!(status.stdout.contains("\nnpm "), "{}", status.stdout);
+}
