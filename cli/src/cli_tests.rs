@@ -227,7 +227,7 @@ fn integrations_add_with_settings() {
             command: integrations::Command::Add {
                 name: "prod".into(),
                 provider: "ecr".into(),
-                registry: "123.dkr.ecr.eu-west-1.amazonaws.com".into(),
+                registry: Some("123.dkr.ecr.eu-west-1.amazonaws.com".into()),
                 settings: vec![("region".into(), "eu-west-1".into())],
                 credential_ref: None,
             },
@@ -254,6 +254,34 @@ fn integrations_add_with_settings() {
             output: Format::Table,
         })
     );
+}
+
+#[test]
+fn integrations_add_needs_a_registry_only_where_discovery_cannot_derive_it() {
+    let add = |provider: &str, registry: Option<&str>| {
+        let mut args = vec!["integrations", "add", "x", "--provider", provider];
+        args.extend(registry.iter().flat_map(|host| ["--registry", *host]));
+        parse(&args)
+    };
+    for provider in ["ecr", "artifact-registry"] {
+        match add(provider, None).unwrap().command {
+            Command::Operate(Operate::Integrations(integrations::Args {
+                command: integrations::Command::Add { registry: None, .. },
+                ..
+            })) => {}
+            other => panic!("{provider}: {other:?}"),
+        }
+    }
+    for provider in ["oci", "acr"] {
+        let err = add(provider, None).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "{provider}"
+        );
+        assert!(err.to_string().contains("--registry"), "{err}");
+        assert!(add(provider, Some("registry.lan")).is_ok(), "{provider}");
+    }
 }
 
 #[test]

@@ -33,9 +33,12 @@ pub(crate) enum Command {
         /// Which kind of registry.
         #[arg(long, value_parser = ["oci", "ecr", "acr", "artifact-registry"])]
         provider: String,
-        /// Registry host, e.g. `ghcr.io` or `127.0.0.1:5000`.
-        #[arg(long)]
-        registry: String,
+        /// Registry host, e.g. `ghcr.io` or `127.0.0.1:5000`. Required for
+        /// `oci` and `acr`; `ecr` and `artifact-registry` derive it
+        /// (`{registry_id}.dkr.ecr.{region}.amazonaws.com`,
+        /// `{location}-docker.pkg.dev`) when it is not given.
+        #[arg(long, required_if_eq_any = [("provider", "oci"), ("provider", "acr")])]
+        registry: Option<String>,
         /// A provider setting `KEY=VALUE` (region, project, repositories…);
         /// repeat for more. Never a secret.
         #[arg(long = "setting", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -82,7 +85,7 @@ pub(crate) async fn run(args: Args, clients: &Clients) -> anyhow::Result<()> {
             let request = AddIntegrationRequest {
                 name,
                 provider,
-                registry,
+                registry: registry.unwrap_or_default(),
                 settings: settings.into_iter().collect(),
                 credential_ref: credential_ref.unwrap_or_default(),
             };
@@ -191,7 +194,7 @@ impl Row for IntegrationView {
             self.name.clone(),
             self.provider.clone(),
             output::or_dash(&self.account),
-            self.registry.clone(),
+            output::or_dash(&self.registry),
             output::when(sync.and_then(|sync| sync.finished_at.or(sync.started_at))),
             result,
             count(|s| s.repositories),
