@@ -5,8 +5,12 @@
 #   infra/local/up.sh [--advisories DIR|ZIP|URL] [--release | --debug]
 #
 # What it does, in order (each step says what failed when it fails):
-#   1. installs and starts what is missing (infra/local/deps.sh: NATS with
-#      JetStream, docker-registry, image tools), checks JetStream answers;
+#   1. installs and starts what is missing with infra/local/deps.sh: NATS
+#      with JetStream, docker-registry and the image tools this run uses,
+#      and what only the tests use (PostgreSQL, installed and started on
+#      127.0.0.1:5432 although this run's services keep SQLite stores;
+#      moto, docker-compose, the version-ordering reference tools); then
+#      checks JetStream answers;
 #   2. builds the workspace once (debug by default, --release for an
 #      optimised build; one target dir, so later runs are incremental);
 #   3. stops the services of an earlier run and resets the demo's state
@@ -33,7 +37,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
+# The header above, up to the first line that is not a comment.
+usage() { sed -n '2,/^[^#]/p' "$0" | sed -n 's/^# \{0,1\}//p'; }
 
 advisories=${TAGWARDEN_ADVISORIES:-}
 profile=${TAGWARDEN_PROFILE:-debug}

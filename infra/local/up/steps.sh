@@ -13,8 +13,10 @@ logged() {
   fi
 }
 
-# The CLI, against this run's services and token.
-ctl() { "$bin_dir/tagwardenctl" "$@"; }
+# The CLI, against this run's services and token. TAGWARDEN_VULNDB is
+# dropped: it would point `vulndb import` and `vulndb status` at a local
+# database file instead of this run's scanner.
+ctl() { env -u TAGWARDEN_VULNDB "$bin_dir/tagwardenctl" "$@"; }
 
 # Fails naming the service when one of ours has exited, with its log's end.
 check_services_alive() {
@@ -45,7 +47,7 @@ wait_for() {
 took() { echo "$((SECONDS - $1))s"; }
 
 install_tools() {
-  step "tools: NATS with JetStream, docker-registry, image tools"
+  step "tools: NATS with JetStream, PostgreSQL, docker-registry, image tools"
   local t=$SECONDS
   # deps.sh installs only what is missing and starts NATS (and PostgreSQL,
   # which the tests need) when they are not listening.
@@ -240,8 +242,6 @@ advisory_fingerprint() {
 import_advisories() {
   step "advisory database: $advisories"
   local t=$SECONDS marker=$LOCAL_DATA/cache/advisories.source fingerprint
-  ctl vulndb --help >/dev/null 2>&1 ||
-    die "tagwardenctl has no 'vulndb' command yet (needs 'vulndb import SOURCE' and 'vulndb status' calling the scanner's ImportDatabase/DatabaseStatus)"
   fingerprint="$advisories $(advisory_fingerprint "$advisories")"
   if [ -f "$marker" ] && [ "$(cat "$marker")" = "$fingerprint" ] &&
     ctl vulndb status --output json 2>/dev/null | jq -e '.advisory_count > 0' >/dev/null; then
