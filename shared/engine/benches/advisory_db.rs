@@ -5,9 +5,21 @@
 //! and a 2,000-package image mixing those debs with language packages at
 //! old versions, most of them vulnerable.
 //!
-//! Peak memory is measured outside criterion, by running this binary under
-//! `/usr/bin/time -v` with a filter (see the engine's README notes in the
-//! report of the change that added this file).
+//! Criterion does not measure peak memory. The CLI runs the same import
+//! and matcher, so GNU time's "Maximum resident set size" is the figure
+//! (from the repository root, with `../shared/vulndata/osv` next to the
+//! clone):
+//!
+//! ```text
+//! cargo build --release -p tagwardenctl
+//! /usr/bin/time -v "${CARGO_TARGET_DIR:-target}/release/tagwardenctl" \
+//!     vulndb import ../shared/vulndata/osv --db /tmp/osv.redb
+//! /usr/bin/time -v "${CARGO_TARGET_DIR:-target}/release/tagwardenctl" \
+//!     scan IMAGE --db /tmp/osv.redb
+//! ```
+//!
+//! The second includes the scan of IMAGE; compare with the same scan
+//! without `--db` for what the matching adds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

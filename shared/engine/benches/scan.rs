@@ -4,8 +4,22 @@
 //!
 //! `cargo bench -p tagwarden-engine --bench scan`. Needs the image tools
 //! (infra/images) and Debian's docker-registry; says so and does nothing
-//! without them. Peak memory is measured outside criterion, with
-//! `/usr/bin/time -v tagwardenctl scan …` (see the engine's README notes).
+//! without them.
+//!
+//! Criterion does not measure peak memory. The CLI runs the same engine,
+//! so GNU time's "Maximum resident set size" of a cold scan of the image
+//! this benchmark builds is the figure (from the repository root, after a
+//! first `cargo bench` or `infra/images/build.sh bookworm-base`):
+//!
+//! ```text
+//! cargo build --release -p tagwardenctl
+//! /usr/bin/time -v "${CARGO_TARGET_DIR:-target}/release/tagwardenctl" scan \
+//!     "oci:$HOME/.cache/tagwarden/images/bookworm-base/oci:bookworm-base" --no-cache
+//! ```
+//!
+//! That reads the OCI layout directly; to include the pull, push it with
+//! `infra/images/push.sh HOST bookworm-base=bench/bookworm:v1` and scan
+//! `HOST/bench/bookworm:v1` instead.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
