@@ -13,6 +13,7 @@ mod artifact_registry;
 mod distribution;
 mod ecr;
 pub(crate) mod endpoint;
+mod sources;
 
 use std::fmt;
 
@@ -85,10 +86,13 @@ impl Format {
     }
 }
 
-/// One sender of notifications, under `[[service.notifications.sources]]`.
+/// One sender of notifications, under `[[service.notifications.sources]]`
+/// or `[service.notifications.sources.NAME]`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NotificationSource {
     /// Names the endpoint: the sender posts to `/notifications/{name}`.
+    /// In the table form the key is the name.
+    #[serde(default)]
     pub name: String,
     /// What the sender posts.
     pub format: Format,
@@ -116,6 +120,10 @@ pub struct NotificationSettings {
     /// Where the endpoint listens, e.g. `0.0.0.0:50063`. Unset: no endpoint,
     /// and repositories are only polled.
     pub listen: Option<std::net::SocketAddr>,
-    /// The senders accepted.
+    /// The senders accepted: a list of sources with a `name` each, or a
+    /// table of sources keyed by name, the form the environment can set
+    /// (`TAGWARDEN_SERVICE__NOTIFICATIONS__SOURCES__REGISTRY__SECRET` is
+    /// the secret of the source `registry`; keys come lower-cased).
+    #[serde(deserialize_with = "sources::deserialize")]
     pub sources: Vec<NotificationSource>,
 }
