@@ -10,7 +10,7 @@ cargo fmt --all -- --check
 
 echo "==> compose file"
 # No Docker engine runs here; `config` validates the file without one.
-TAGWARDEN_TOKEN=check POSTGRES_PASSWORD=check \
+TAGWARDEN_TOKEN=check POSTGRES_PASSWORD=check TAGWARDEN_NOTIFY_SECRET=check \
   docker-compose -f compose/docker-compose.yml config -q
 
 echo "==> cargo clippy"
