@@ -32,7 +32,8 @@
 # infra/local/down.sh. Running it again restarts everything cleanly.
 #
 # Environment: TAGWARDEN_DATA (data root), TAGWARDEN_ADVISORIES (same as
-# --advisories), TAGWARDEN_LOCAL_REGISTRY_PORT, TAGWARDEN_PROFILE
+# --advisories), TAGWARDEN_SHARED (the directory holding vulndata/, when it
+# is not ../shared), TAGWARDEN_LOCAL_REGISTRY_PORT, TAGWARDEN_PROFILE
 # (debug|release), TAGWARDEN_WAIT (seconds any one wait may take, 600).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +64,22 @@ esac
 [ -n "$advisories" ] ||
   die "no advisory data: ../shared/vulndata/osv is not next to the clone; pass --advisories DIR|ZIP|URL (an OSV export)"
 
+# The demo/stretch image is rebuilt from a real SBOM among the shared
+# fixtures (vulndata/fixtures). They are found at TAGWARDEN_SHARED, else
+# beside the clone (../shared), else beside an --advisories directory
+# .../vulndata/osv. Checked now, not after the build.
+if [ -z "${TAGWARDEN_SHARED:-}" ]; then
+  if [ -d "$LOCAL_REPO/../shared/vulndata/fixtures" ]; then
+    TAGWARDEN_SHARED=$(cd "$LOCAL_REPO/../shared" && pwd)
+  elif [ -d "$advisories/../fixtures" ]; then
+    TAGWARDEN_SHARED=$(cd "$advisories/../.." && pwd)
+  fi
+fi
+stretch_sbom=vulndata/fixtures/osv-scanner/source-testdata/sbom-insecure/postgres-stretch.cdx.xml
+[ -f "${TAGWARDEN_SHARED:-/nonexistent}/$stretch_sbom" ] ||
+  die "the demo needs the shared fixtures (../shared/vulndata/fixtures next to the clone): set TAGWARDEN_SHARED to the directory that holds vulndata/ (looked for $stretch_sbom)"
+export TAGWARDEN_SHARED
+
 source "$(dirname "$0")/up/steps.sh"
 source "$(dirname "$0")/up/demo.sh"
 
@@ -70,6 +87,9 @@ started_at=$SECONDS
 mkdir -p "$LOCAL_DATA"/{config,state,cache,logs,run}
 chmod 700 "$LOCAL_DATA"
 logs=$LOCAL_DATA/logs
+# Each run starts fresh logs; the previous run's are kept in logs/previous.
+mkdir -p "$logs/previous"
+find "$logs" -maxdepth 1 -name '*.log' -exec mv -f -t "$logs/previous" {} +
 
 install_tools
 build_workspace
