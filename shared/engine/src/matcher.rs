@@ -6,6 +6,14 @@
 //! entries, keep those whose ranges contain the version ([`range`]), drop
 //! nothing silently, and merge records of one vulnerability into one
 //! finding ([`merge`]).
+//!
+//! Known shortcoming: a 2,000-package inventory takes 17-19 ms on a 2-core
+//! machine (the `advisory_db` bench), where we aim for 5 ms. Under a
+//! profiler the time is spread thin: small allocations (about 40 % of
+//! instructions), range boundaries parsed again on every check, and
+//! advisories decoded into owned strings and copied into findings. Storing
+//! boundaries pre-parsed at import (a new database format) and borrowing
+//! decoded advisories are the next steps.
 
 use std::collections::HashMap;
 
