@@ -342,3 +342,74 @@ async fn stretch_postgres_dpkg_and_os_through_a_symlink() {
         scanned.inventory.warnings
     );
 }
+
+/// `(binary, module, version)` from `go version -m` output (`expected/go.txt`):
+/// each binary's Go version as `stdlib`, its main module (`mod`; a local
+/// build's `(devel)` is no version, so it is listed without one) and its
+/// `dep` lines. These binaries have no `=>` replacements.
+fn go_version_m(text: &str) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    let mut binary = String::new();
+    for line in text.lines() {
+        if let Some((path, go)) = line.split_once(": go") {
+            binary = path.trim_start_matches('/').to_owned();
+            out.insert((binary.clone(), "stdlib".to_owned(), format!("v{go}")));
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').filter(|f| !f.is_empty()).collect();
+        match fields.as_slice() {
+            ["mod", module, version, ..] => {
+                let version = if *version == "(devel)" { "" } else { version };
+                out.insert((binary.clone(), (*module).to_owned(), version.to_owned()));
+            }
+            ["dep", module, version, ..] => {
+                out.insert((binary.clone(), (*module).to_owned(), (*version).to_owned()));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Two Go binaries built with Debian's Go toolchain: each reports its Go
+/// version as `stdlib` and exactly the modules `go version -m` lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn go_binaries_report_their_go_version_and_modules() {
+    let Some(image) = built_image("go-stdlib") else {
+        return;
+    };
+    let engine = engine(None);
+    let scanned = scan(
+        &engine,
+        &format!("oci:{}:go-stdlib", image.join("oci").display()),
+    )
+    .await;
+
+    let found: BTreeSet<(String, String, String)> = scanned
+        .inventory
+        .packages
+        .iter()
+        .filter(|p| p.kind == PackageKind::Go)
+        .map(|p| {
+            let binary = p.path.trim_start_matches('/').to_owned();
+            (binary, p.name.clone(), p.version.clone())
+        })
+        .collect();
+    let expected = go_version_m(&std::fs::read_to_string(image.join("expected/go.txt")).unwrap());
+    assert_eq!(found, expected);
+    let exact: BTreeSet<(String, String, String)> = [
+        ("usr/local/bin/hello", "example.com/tagwarden/hello", ""),
+        ("usr/local/bin/hello", "stdlib", "v1.19.8"),
+        (
+            "usr/local/bin/htmltitle",
+            "example.com/tagwarden/htmltitle",
+            "",
+        ),
+        ("usr/local/bin/htmltitle", "golang.org/x/net", "v0.7.0"),
+        ("usr/local/bin/htmltitle", "stdlib", "v1.19.8"),
+    ]
+    .into_iter()
+    .map(|(b, m, v)| (b.to_owned(), m.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(found, exact);
+}
