@@ -45,12 +45,16 @@ pub(crate) fn check(spec: &Spec<'_>, config: &Settings) -> Result<ProviderKind, 
     };
     for key in required {
         if spec.settings.get(*key).is_none_or(|v| v.trim().is_empty()) {
-            return Err(format!("a {kind} integration needs the setting {key:?}"));
+            return Err(format!(
+                "an integration of provider {kind} needs the setting {key:?}"
+            ));
         }
     }
     let registry_needed = matches!(kind, ProviderKind::Acr | ProviderKind::Oci);
     if registry_needed && spec.registry.is_empty() {
-        return Err(format!("a {kind} integration needs a registry host"));
+        return Err(format!(
+            "an integration of provider {kind} needs a registry host"
+        ));
     }
     if !spec.registry.is_empty() {
         spec.registry
@@ -258,11 +262,11 @@ mod tests {
         );
         assert_eq!(
             check(&spec("ecr", "", &none), &config).unwrap_err(),
-            r#"a ecr integration needs the setting "region""#
+            r#"an integration of provider ecr needs the setting "region""#
         );
         assert_eq!(
             check(&spec("oci", "", &none), &config).unwrap_err(),
-            "a oci integration needs a registry host"
+            "an integration of provider oci needs a registry host"
         );
         assert!(check(&spec("oci", "127.0.0.1:5000", &none), &config).is_ok());
         let mut named = spec("oci", "ghcr.io", &none);

@@ -51,7 +51,7 @@ async fn integrations_are_checked_and_never_show_secrets() {
         .unwrap_err();
     assert_eq!(
         no_region.message(),
-        r#"a ecr integration needs the setting "region""#
+        r#"an integration of provider ecr needs the setting "region""#
     );
     let mut missing = request("x", "oci", "ghcr.io");
     missing.credential_ref = "nope".into();
