@@ -81,10 +81,10 @@ impl Transport {
             .map_err(Failure::Credentials)
     }
 
-    /// `scheme://api-host/` for a registry.
-    pub(crate) fn base_url(&self, registry: &RegistryHost) -> Result<Url, Failure> {
+    /// `scheme://api-host/path` for a registry's API.
+    pub(crate) fn api_url(&self, registry: &RegistryHost, path: &str) -> Result<Url, Failure> {
         let text = format!(
-            "{}://{}/",
+            "{}://{}/{path}",
             self.config.scheme(registry),
             registry.api_host()
         );

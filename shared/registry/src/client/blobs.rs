@@ -122,11 +122,7 @@ impl RegistryClient {
         let path = format!("v2/{}/blobs/{digest}", repository.name());
         let url = self
             .transport()
-            .base_url(repository.registry())
-            .and_then(|base| {
-                base.join(&path)
-                    .map_err(|e| Failure::Invalid(format!("bad blob URL: {e}")))
-            })
+            .api_url(repository.registry(), &path)
             .map_err(fail)?;
         let call = Call {
             registry: repository.registry().clone(),

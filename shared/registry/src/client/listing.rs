@@ -62,10 +62,7 @@ impl RegistryClient {
         scope: String,
         names: fn(P) -> Option<Vec<String>>,
     ) -> Result<Vec<String>, Failure> {
-        let base = self.transport().base_url(registry)?;
-        let mut url = base
-            .join(path)
-            .map_err(|e| Failure::Invalid(format!("bad URL: {e}")))?;
+        let mut url = self.transport().api_url(registry, path)?;
         url.query_pairs_mut()
             .append_pair("n", &self.config().page_size.to_string());
         let (mut all, mut seen) = (Vec::new(), HashSet::new());

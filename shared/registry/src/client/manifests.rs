@@ -134,11 +134,7 @@ impl RegistryClient {
         );
         let url = self
             .transport()
-            .base_url(repository.registry())
-            .and_then(|base| {
-                base.join(&path)
-                    .map_err(|e| Failure::Invalid(format!("bad manifest URL: {e}")))
-            })
+            .api_url(repository.registry(), &path)
             .map_err(|f| f.for_manifest(image))?;
         Ok(Call {
             registry: repository.registry().clone(),
