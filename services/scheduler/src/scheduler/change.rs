@@ -98,20 +98,7 @@ async fn completed(
             return Ok(None);
         }
     }
-    let counts = result.counts.unwrap_or_default();
-    info!(
-        scan_id = %result.scan_id,
-        target_id = %target.id,
-        digest = %result.digest,
-        critical = counts.critical,
-        high = counts.high,
-        medium = counts.medium,
-        low = counts.low,
-        unknown = counts.unknown,
-        new_issues = result.new_issues,
-        fixed_issues = result.fixed_issues,
-        "scan completed"
-    );
+    log_completed(target, result);
     Ok(Some(Input::ScanCompleted {
         scan_id: ScanId::new(result.scan_id.clone()),
     }))
@@ -135,13 +122,7 @@ async fn failed(
             return Ok(None);
         }
     }
-    warn!(
-        scan_id = %result.scan_id,
-        target_id = %target.id,
-        error = %result.error,
-        retryable = result.retryable,
-        "scan failed"
-    );
+    log_failed(target, &result);
     Ok(Some(Input::ScanFailed {
         scan_id: ScanId::new(result.scan_id),
         error: result.error,
@@ -164,21 +145,7 @@ async fn unrequested_completed(
         return Ok(());
     }
     if scan::record_rematch_completed(txn, target, result, now).await? {
-        let counts = result.counts.unwrap_or_default();
-        info!(
-            scan_id = %result.scan_id,
-            target_id = %target.id,
-            digest = %result.digest,
-            critical = counts.critical,
-            high = counts.high,
-            medium = counts.medium,
-            low = counts.low,
-            unknown = counts.unknown,
-            new_issues = result.new_issues,
-            fixed_issues = result.fixed_issues,
-            database_version = %result.database_version,
-            "database update scan recorded"
-        );
+        log_completed(target, result);
     }
     Ok(())
 }
@@ -195,15 +162,43 @@ async fn unrequested_failed(
         return Ok(());
     }
     if scan::record_rematch_failed(txn, target, result, now).await? {
-        warn!(
-            scan_id = %result.scan_id,
-            target_id = %target.id,
-            digest = %result.digest,
-            error = %result.error,
-            "database update scan failed"
-        );
+        log_failed(target, result);
     }
     Ok(())
+}
+
+/// Logs a result written to history; `reason` tells a re-match after a
+/// database import from a scan the scheduler requested.
+fn log_completed(target: &StoredTarget, result: &ScanCompleted) {
+    let counts = result.counts.unwrap_or_default();
+    info!(
+        scan_id = %result.scan_id,
+        target_id = %target.id,
+        digest = %result.digest,
+        reason = ?result.reason(),
+        critical = counts.critical,
+        high = counts.high,
+        medium = counts.medium,
+        low = counts.low,
+        unknown = counts.unknown,
+        new_issues = result.new_issues,
+        fixed_issues = result.fixed_issues,
+        database_version = %result.database_version,
+        "scan completed"
+    );
+}
+
+/// Logs a failure written to history, like [`log_completed`].
+fn log_failed(target: &StoredTarget, result: &ScanFailed) {
+    warn!(
+        scan_id = %result.scan_id,
+        target_id = %target.id,
+        digest = %result.digest,
+        reason = ?result.reason(),
+        error = %result.error,
+        retryable = result.retryable,
+        "scan failed"
+    );
 }
 
 /// Whether an unrequested result is a re-match to keep in history; logs

@@ -161,24 +161,10 @@ pub(crate) async fn record_completed(
     if row.status == Status::Completed.as_str() {
         return Ok(Recorded::Settled);
     }
-    let counts = result.counts.unwrap_or_default();
-    let (started, finished) = times(result.started_at, result.finished_at, now);
-    let mut row: ActiveModel = row.into();
-    row.status = Set(Status::Completed.as_str().to_owned());
-    row.started_at_ms = Set(started);
-    row.finished_at_ms = Set(Some(finished));
-    row.duration_ms = Set(started.map(|s| (finished - s).max(0)));
-    row.critical = Set(counts.critical.into());
-    row.high = Set(counts.high.into());
-    row.medium = Set(counts.medium.into());
-    row.low = Set(counts.low.into());
-    row.unknown = Set(counts.unknown.into());
-    row.new_issues = Set(result.new_issues.into());
-    row.fixed_issues = Set(result.fixed_issues.into());
-    row.reopened_issues = Set(result.reopened_issues.into());
-    row.database_version = Set(Some(result.database_version.clone()).filter(|v| !v.is_empty()));
-    row.error = Set(None);
-    row.update(db)
+    let times = times(result.started_at, result.finished_at, now);
+    ActiveModel::from(completed(row, result, times))
+        .reset_all()
+        .update(db)
         .await
         .with_context(|| format!("failed to record the result of scan {}", result.scan_id))?;
     Ok(Recorded::Written)
@@ -230,17 +216,51 @@ async fn mark_failed(
     finished: i64,
 ) -> anyhow::Result<()> {
     let scan_id = row.id.clone();
-    let started = started.or(row.started_at_ms);
-    let mut row: ActiveModel = row.into();
-    row.status = Set(Status::Failed.as_str().to_owned());
-    row.started_at_ms = Set(started);
-    row.finished_at_ms = Set(Some(finished));
-    row.duration_ms = Set(started.map(|s| (finished - s).max(0)));
-    row.error = Set(Some(error.to_owned()));
-    row.update(db)
+    ActiveModel::from(failed(row, error, (started, finished)))
+        .reset_all()
+        .update(db)
         .await
         .with_context(|| format!("failed to record the failure of scan {scan_id}"))?;
     Ok(())
+}
+
+/// `row` finished with the scanner's result: its counts, the database
+/// version it used, and `times` (start, if known, and finish).
+fn completed(row: Model, result: &ScanCompleted, times: (Option<i64>, i64)) -> Model {
+    let (started, finished) = times;
+    let counts = result.counts.unwrap_or_default();
+    Model {
+        status: Status::Completed.as_str().to_owned(),
+        started_at_ms: started,
+        finished_at_ms: Some(finished),
+        duration_ms: started.map(|s| (finished - s).max(0)),
+        critical: counts.critical.into(),
+        high: counts.high.into(),
+        medium: counts.medium.into(),
+        low: counts.low.into(),
+        unknown: counts.unknown.into(),
+        new_issues: result.new_issues.into(),
+        fixed_issues: result.fixed_issues.into(),
+        reopened_issues: result.reopened_issues.into(),
+        database_version: Some(result.database_version.clone()).filter(|v| !v.is_empty()),
+        error: None,
+        ..row
+    }
+}
+
+/// `row` failed with `error` at `times`; a start already stored stays when
+/// the failure names none.
+fn failed(row: Model, error: &str, times: (Option<i64>, i64)) -> Model {
+    let (started, finished) = times;
+    let started = started.or(row.started_at_ms);
+    Model {
+        status: Status::Failed.as_str().to_owned(),
+        started_at_ms: started,
+        finished_at_ms: Some(finished),
+        duration_ms: started.map(|s| (finished - s).max(0)),
+        error: Some(error.to_owned()),
+        ..row
+    }
 }
 
 /// Start and finish in stored form; a result without a finish time
